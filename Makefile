@@ -1,0 +1,91 @@
+# dnsfence: plain Makefile. Local overrides go in config.mk (not committed).
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wpointer-arith -Wcast-qual
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDHARDEN = -pie -Wl,-z,relro,-z,now
+ifeq ($(CI),true)
+WERROR	 = -Werror
+endif
+-include config.mk
+
+PKGS	 = libnetfilter_queue libmnl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
+
+B	 = build
+# Pure modules: buffers in, results out; unit-tested and fuzzed.
+PURE	 = config dns packet socks5 pending stats
+# Edges: sockets, clock, signals.
+EDGE	 = main log capture_nfq inject upstream daemon rnd
+OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
+HDRS	 = $(wildcard src/*.h)
+
+all: $(B)/dnsfence
+
+$(B)/dnsfence: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(OBJS) $(PKG_LIBS)
+
+$(B)/%.o: src/%.c $(HDRS) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B):
+	mkdir -p $(B)
+
+# Unit tests and corpus replay, built with ASan+UBSan.
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TCFLAGS	 = $(WARN) $(WERROR) -D_GNU_SOURCE -O1 -g $(SAN) -Isrc
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY = $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
+FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+PURE_SRC = $(addprefix src/,$(addsuffix .c,$(PURE)))
+
+$(B)/unit/%: tests/unit/%.c tests/unit/t.h $(PURE_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC)
+
+$(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PURE_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< tests/fuzz/replay.c $(PURE_SRC)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(WARN) -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(PURE_SRC)
+
+unit: $(UNIT_BIN) $(FUZZ_REPLAY)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+deps:
+	sh tests/deps.sh
+
+check: deps all unit
+	sh tests/run.sh
+
+demo: deps all
+	bash tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(B)/dnsfence $(DESTDIR)$(SBINDIR)/dnsfence
+	install -m 0644 docs/dnsfence.8 $(DESTDIR)$(MANDIR)/man8/dnsfence.8
+	install -m 0644 docs/dnsfence.conf.5 $(DESTDIR)$(MANDIR)/man5/dnsfence.conf.5
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit fuzz deps check demo install clean

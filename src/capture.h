@@ -1,0 +1,39 @@
+/* capture.h: the kernel's packet source. Linux: NFQUEUE (capture_nfq.c). */
+#ifndef DNSFENCE_CAPTURE_H
+#define DNSFENCE_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+
+struct capture_pkt {
+	const uint8_t	*data;		/* the IP packet */
+	size_t		 len;
+	uint32_t	 ifindex_in;	/* 0 when unknown (OUTPUT has no in-device) */
+	uint32_t	 ifindex_out;
+};
+
+typedef void (*capture_cb)(void *arg, const struct capture_pkt *);
+
+/*
+ * Bind the queue (with an ACK: a queue held by another process is an error, not a silent
+ * no-op). err gets a message naming the queue. Packets are copied whole; verdicts are DROP.
+ */
+struct capture *capture_open(uint16_t queue, uint32_t rcvbuf, uint32_t maxlen, uint32_t batch,
+	    char *err, size_t errlen);
+int	capture_fd(const struct capture *);
+
+/*
+ * Read up to batch packets, hand each to cb, then DROP them all with one batch verdict.
+ * Returns packets read (0 when none were waiting), or -1 with errno on a socket error.
+ * *overruns counts ENOBUFS: the kernel dropped packets because we were slow (fail closed).
+ */
+int	capture_read(struct capture *, capture_cb, void *arg, uint64_t *overruns);
+
+/* Apply a new queue length and receive buffer without rebinding. */
+int	capture_tune(struct capture *, uint32_t rcvbuf, uint32_t maxlen);
+
+void	capture_close(struct capture *);
+
+#endif

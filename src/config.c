@@ -1,0 +1,390 @@
+/* config.c: "key value" lines and --key value options, validated with file:line errors. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* Defaults: one place, one line each on what they bound. */
+#define DEF_QUEUE		0
+#define DEF_MARK		0x646e73	/* "dns" in ASCII; rulesets accept + NOTRACK it */
+#define DEF_SOCKS		"127.0.0.1:9050"	/* Tor's default SocksPort */
+#define DEF_TIMEOUT_MS		4000	/* < glibc's 5 s so the client sees SERVFAIL, not a timeout */
+#define DEF_CONNECT_TIMEOUT_MS	10000	/* one TCP connect or SOCKS step; Tor may build a circuit */
+#define DEF_IDLE_TIMEOUT_MS	300000	/* an unused upstream connection is closed after this */
+#define DEF_BACKOFF_MAX_MS	8000	/* reconnect backoff doubles from 250 ms up to this */
+#define DEF_HOLDDOWN_MS		30000	/* a failing resolver is skipped this long */
+#define DEF_MAX_PENDING		4096	/* queries in flight in total */
+#define DEF_MAX_INFLIGHT	256	/* queries in flight on one connection */
+#define DEF_CONNECTIONS		2	/* connections kept per resolver */
+#define DEF_MAX_RETRIES		2	/* re-sends of a query whose connection died */
+#define DEF_RCVBUF		(4u << 20)	/* capture socket receive buffer */
+#define DEF_QUEUE_MAXLEN	4096	/* packets the kernel holds for us before it drops */
+#define DEF_BATCH		32	/* packets read per wake-up, one verdict for all */
+#define DEF_WBUF_MAX		(256u << 10)	/* bytes queued towards one upstream connection */
+
+/* Open recursors of different operators, chosen in dnsfence.conf(5). */
+static const char *const default_resolvers[] = { "9.9.9.9:53", "1.1.1.1:53" };
+
+int
+config_parse_endpoint(const char *s, uint16_t default_port, struct endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL;
+	size_t hl;
+
+	memset(ep, 0, sizeof(*ep));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (end == NULL)
+			return -1;
+		hl = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+		s++;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			colon = NULL;	/* bare IPv6 without port */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+		if (colon)
+			port = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, ep->addr) == 1)
+		ep->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, ep->addr) == 1)
+		ep->family = AF_INET6;
+	else
+		return -1;
+	ep->port = default_port;
+	if (port != NULL) {
+		char *end;
+		unsigned long p;
+
+		if (!isdigit((unsigned char)*port))
+			return -1;
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (errno || *end != '\0' || p == 0 || p > 65535)
+			return -1;
+		ep->port = (uint16_t)p;
+	}
+	return 0;
+}
+
+const char *
+config_endpoint_str(const struct endpoint *ep, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(ep->family, ep->addr, a, sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	if (ep->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	else
+		snprintf(buf, len, "%s:%u", a, ep->port);
+	return buf;
+}
+
+void
+config_defaults(struct config *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->queue = DEF_QUEUE;
+	c->mark = DEF_MARK;
+	(void)config_parse_endpoint(DEF_SOCKS, 9050, &c->socks);
+	for (i = 0; i < sizeof(default_resolvers) / sizeof(default_resolvers[0]); i++)
+		(void)config_parse_endpoint(default_resolvers[i], 53, &c->resolvers[c->nresolvers++]);
+	c->timeout_ms = DEF_TIMEOUT_MS;
+	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
+	c->idle_timeout_ms = DEF_IDLE_TIMEOUT_MS;
+	c->backoff_max_ms = DEF_BACKOFF_MAX_MS;
+	c->resolver_holddown_ms = DEF_HOLDDOWN_MS;
+	c->max_pending = DEF_MAX_PENDING;
+	c->max_inflight = DEF_MAX_INFLIGHT;
+	c->connections = DEF_CONNECTIONS;
+	c->max_retries = DEF_MAX_RETRIES;
+	c->rcvbuf = DEF_RCVBUF;
+	c->queue_maxlen = DEF_QUEUE_MAXLEN;
+	c->batch = DEF_BATCH;
+	c->wbuf_max = DEF_WBUF_MAX;
+}
+
+static int
+seterr(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[CONFIG_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(err, errlen, "%s:%u: %s", file, line, msg);
+	else
+		snprintf(err, errlen, "%s: %s", file, msg);
+	return -1;
+}
+
+/* Unsigned integer in [lo, hi]; decimal or 0x hex. */
+static int
+parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "4s", "500ms", "2m", or a bare number of seconds; result in ms within [lo, hi]. */
+static int
+parse_duration(const char *s, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long v, mult = 1000;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else
+		return -1;
+	if (v > hi / mult + 1)
+		return -1;
+	v *= mult;
+	if (v < lo || v > hi)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Integer keys: name, field offset, bounds. */
+struct uint_key {
+	const char	*name;
+	size_t		 off;
+	uint64_t	 lo, hi;
+};
+
+#define UKEY(n, f, lo, hi) { n, offsetof(struct config, f), lo, hi }
+static const struct uint_key uint_keys[] = {
+	UKEY("max-pending",	max_pending,	1, 1u << 20),
+	UKEY("max-inflight",	max_inflight,	1, 65535),
+	UKEY("connections",	connections,	1, 64),
+	UKEY("max-retries",	max_retries,	0, 16),
+	UKEY("rcvbuf",		rcvbuf,		65536, 1u << 30),
+	UKEY("queue-maxlen",	queue_maxlen,	1, 1u << 20),
+	UKEY("batch",		batch,		1, 1024),
+	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
+};
+
+struct dur_key {
+	const char	*name;
+	size_t		 off;
+	uint32_t	 lo, hi;
+};
+
+#define DKEY(n, f, lo, hi) { n, offsetof(struct config, f), lo, hi }
+static const struct dur_key dur_keys[] = {
+	DKEY("timeout",			timeout_ms,		100, 60000),
+	DKEY("connect-timeout",		connect_timeout_ms,	100, 300000),
+	DKEY("idle-timeout",		idle_timeout_ms,	1000, 86400000),
+	DKEY("backoff-max",		backoff_max_ms,		250, 600000),
+	DKEY("resolver-holddown",	resolver_holddown_ms,	0, 3600000),
+};
+
+int
+config_set(struct config *c, const char *key, const char *value, const char *file,
+    unsigned line, char *err, size_t errlen)
+{
+	uint64_t u;
+	size_t i;
+
+	for (i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
+		const struct uint_key *k = &uint_keys[i];
+		if (strcmp(key, k->name) != 0)
+			continue;
+		if (parse_uint(value, k->lo, k->hi, &u) == -1)
+			return seterr(err, errlen, file, line,
+			    "%s: \"%s\" is not a number from %" PRIu64 " to %" PRIu64,
+			    key, value, k->lo, k->hi);
+		memcpy((char *)c + k->off, &(uint32_t){ (uint32_t)u }, sizeof(uint32_t));
+		return 0;
+	}
+	for (i = 0; i < sizeof(dur_keys) / sizeof(dur_keys[0]); i++) {
+		const struct dur_key *k = &dur_keys[i];
+		uint32_t ms;
+		if (strcmp(key, k->name) != 0)
+			continue;
+		if (parse_duration(value, k->lo, k->hi, &ms) == -1)
+			return seterr(err, errlen, file, line,
+			    "%s: \"%s\" is not a duration from %ums to %ums (e.g. 4s, 500ms)",
+			    key, value, k->lo, k->hi);
+		memcpy((char *)c + k->off, &ms, sizeof(ms));
+		return 0;
+	}
+	if (strcmp(key, "queue") == 0) {
+		if (parse_uint(value, 0, 65535, &u) == -1)
+			return seterr(err, errlen, file, line,
+			    "queue: \"%s\" is not a queue number from 0 to 65535", value);
+		c->queue = (uint16_t)u;
+	} else if (strcmp(key, "mark") == 0) {
+		if (parse_uint(value, 1, UINT32_MAX, &u) == -1)
+			return seterr(err, errlen, file, line,
+			    "mark: \"%s\" is not a nonzero 32-bit mark (e.g. 0x646e73)", value);
+		c->mark = (uint32_t)u;
+	} else if (strcmp(key, "socks") == 0) {
+		if (config_parse_endpoint(value, 9050, &c->socks) == -1)
+			return seterr(err, errlen, file, line,
+			    "socks: \"%s\" is not IP:PORT (IPv6 as [addr]:port)", value);
+	} else if (strcmp(key, "resolver") == 0) {
+		if (!c->nresolvers_from_user) {
+			c->nresolvers = 0;	/* the first resolver line replaces the defaults */
+			c->nresolvers_from_user = 1;
+		}
+		if (c->nresolvers == CONFIG_MAX_RESOLVERS)
+			return seterr(err, errlen, file, line,
+			    "resolver: more than %d resolvers", CONFIG_MAX_RESOLVERS);
+		if (config_parse_endpoint(value, 53, &c->resolvers[c->nresolvers]) == -1)
+			return seterr(err, errlen, file, line,
+			    "resolver: \"%s\" is not IP[:PORT] (IPv6 as [addr]:port)", value);
+		c->nresolvers++;
+	} else if (strcmp(key, "socks-user") == 0 || strcmp(key, "socks-password") == 0) {
+		char *dst = key[6] == 'u' ? c->socks_user : c->socks_pass;
+		size_t n = strlen(value);
+		if (n == 0 || n > 255)
+			return seterr(err, errlen, file, line,
+			    "%s: must be 1 to 255 bytes (RFC 1929)", key);
+		memcpy(dst, value, n + 1);
+	} else
+		return seterr(err, errlen, file, line, "unknown key \"%s\"", key);
+	return 0;
+}
+
+int
+config_parse(struct config *c, const char *file, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	char buf[1024];
+	size_t pos = 0;
+	unsigned line = 0;
+
+	while (pos < len) {
+		size_t end = pos, n;
+		char *p, *key, *val, *q;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		line++;
+		n = end - pos;
+		if (n >= sizeof(buf))
+			return seterr(err, errlen, file, line, "line longer than %zu bytes",
+			    sizeof(buf) - 1);
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos = end + 1;
+		if (memchr(buf, '\0', n) != NULL)
+			return seterr(err, errlen, file, line, "NUL byte in line");
+		if ((p = strchr(buf, '#')) != NULL)
+			*p = '\0';
+		for (p = buf; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0')
+			continue;
+		key = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		val = p;
+		for (q = val + strlen(val); q > val && isspace((unsigned char)q[-1]); q--)
+			;
+		*q = '\0';
+		if (*val == '\0')
+			return seterr(err, errlen, file, line, "%s: missing value", key);
+		for (q = val; *q; q++)
+			if (isspace((unsigned char)*q))
+				return seterr(err, errlen, file, line,
+				    "%s: one value expected, got \"%s\"", key, val);
+		if (config_set(c, key, val, file, line, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+#define CONFIG_MAX_FILE	(1u << 20)	/* a config file larger than this is refused */
+
+int
+config_load(struct config *c, const char *path, int missing_ok, char *err, size_t errlen)
+{
+	FILE *f;
+	char *text;
+	size_t n;
+	int rc;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return seterr(err, errlen, path, 0, "%s", strerror(errno));
+	}
+	if ((text = malloc(CONFIG_MAX_FILE + 1)) == NULL) {
+		fclose(f);
+		return seterr(err, errlen, path, 0, "out of memory");
+	}
+	n = fread(text, 1, CONFIG_MAX_FILE + 1, f);
+	if (ferror(f))
+		rc = seterr(err, errlen, path, 0, "read error");
+	else if (n > CONFIG_MAX_FILE)
+		rc = seterr(err, errlen, path, 0, "larger than %u bytes", CONFIG_MAX_FILE);
+	else
+		rc = config_parse(c, path, text, n, err, errlen);
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+int
+config_finish(struct config *c, char *err, size_t errlen)
+{
+	const char *f = c->path[0] ? c->path : "config";
+
+	if (c->nresolvers == 0)
+		return seterr(err, errlen, f, 0, "no resolver configured");
+	if ((c->socks_user[0] == '\0') != (c->socks_pass[0] == '\0'))
+		return seterr(err, errlen, f, 0,
+		    "socks-user and socks-password must be given together");
+	if (c->max_inflight > c->max_pending)
+		c->max_inflight = c->max_pending;
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* config.h: configuration file and command-line options. Pure: no I/O but reading the file. */
+#ifndef DNSFENCE_CONFIG_H
+#define DNSFENCE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define CONFIG_MAX_RESOLVERS	16	/* resolver lines accepted */
+#define CONFIG_ERRLEN		256	/* room for "file:line: reason" */
+
+/* An IPv4 or IPv6 address plus port. */
+struct endpoint {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network order; first 4 bytes for AF_INET */
+	uint16_t	port;		/* host order */
+};
+
+struct config {
+	char		 path[256];	/* file it was read from, for messages */
+	uint16_t	 queue;		/* NFQUEUE number */
+	uint32_t	 mark;		/* fwmark on injected replies */
+	struct endpoint	 socks;		/* Tor's SocksPort */
+	struct endpoint	 resolvers[CONFIG_MAX_RESOLVERS];
+	size_t		 nresolvers;
+	char		 socks_user[256];	/* RFC 1929 credentials, empty = no auth */
+	char		 socks_pass[256];
+	uint32_t	 timeout_ms;	/* per-query deadline -> SERVFAIL */
+	uint32_t	 connect_timeout_ms;	/* each SOCKS/TCP handshake step */
+	uint32_t	 idle_timeout_ms;	/* close an upstream connection idle this long */
+	uint32_t	 backoff_max_ms;	/* cap of the reconnect backoff */
+	uint32_t	 resolver_holddown_ms;	/* a failing resolver is skipped this long */
+	uint32_t	 max_pending;	/* queries in flight, all connections */
+	uint32_t	 max_inflight;	/* queries in flight on one connection */
+	uint32_t	 connections;	/* upstream connections per resolver */
+	uint32_t	 max_retries;	/* re-sends of one query after connection loss */
+	uint32_t	 rcvbuf;	/* capture socket receive buffer, bytes */
+	uint32_t	 queue_maxlen;	/* kernel queue length; beyond it the kernel drops */
+	uint32_t	 batch;		/* packets read per capture wake-up */
+	uint32_t	 wbuf_max;	/* bytes queued for one upstream connection */
+	int		 nresolvers_from_user;	/* nonzero once a resolver line was seen */
+};
+
+/* Fill in the defaults (documented in dnsfence.conf(5)). */
+void	config_defaults(struct config *);
+
+/*
+ * Apply one "key value". file/line name the source for the error message; file may be
+ * "command line". Returns 0, or -1 with err set to "file:line: reason".
+ */
+int	config_set(struct config *, const char *key, const char *value,
+	    const char *file, unsigned line, char *err, size_t errlen);
+
+/*
+ * Parse a whole config text (the file's bytes). Returns 0, or -1 with err set to the first
+ * error as "file:line: reason".
+ */
+int	config_parse(struct config *, const char *file, const char *text, size_t len,
+	    char *err, size_t errlen);
+
+/* Read and parse a file. A missing default file is not an error if missing_ok. */
+int	config_load(struct config *, const char *path, int missing_ok, char *err, size_t errlen);
+
+/* Checks across keys once everything is read (e.g. at least one resolver). */
+int	config_finish(struct config *, char *err, size_t errlen);
+
+/* Parse "IP", "IP:PORT", "[IPv6]:PORT". Returns 0 or -1. */
+int	config_parse_endpoint(const char *, uint16_t default_port, struct endpoint *);
+
+/* Format an endpoint as "IP:PORT" or "[IPv6]:PORT". */
+const char *config_endpoint_str(const struct endpoint *, char *buf, size_t len);
+
+#endif

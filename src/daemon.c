@@ -1,0 +1,526 @@
+/* daemon.c: the run loop and the path of one query: capture, pending, upstream, inject. */
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dns.h"
+#include "log.h"
+
+#define EV_CAPTURE	1
+#define EV_SIGNAL	2
+#define MAX_EVENTS	64	/* epoll events handled per wake-up */
+#define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+daemon_now_ms(void)
+{
+	return now_us() / 1000u;
+}
+
+/* 1 if a warning of this kind may be logged now; otherwise counts it as suppressed. */
+static int
+rl_ok(struct ratelimit *rl, uint64_t now)
+{
+	if (now < rl->next_ms) {
+		rl->suppressed++;
+		return 0;
+	}
+	if (rl->suppressed)
+		log_warnx("(%" PRIu64 " similar messages suppressed)", rl->suppressed);
+	rl->suppressed = 0;
+	rl->next_ms = now + RATELIMIT_MS;
+	return 1;
+}
+
+int
+daemon_config(const struct config_source *src, struct config *cfg, char *err, size_t errlen)
+{
+	config_defaults(cfg);
+	if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
+		return -1;
+	for (int i = 0; i + 1 < src->noverrides; i += 2)
+		if (config_set(cfg, src->overrides[i], src->overrides[i + 1], "command line", 0,
+		    err, errlen) == -1)
+			return -1;
+	return config_finish(cfg, err, errlen);
+}
+
+static const char *
+addr_str(int family, const uint8_t *a, uint16_t port, char *buf, size_t len)
+{
+	struct endpoint ep = { .family = family, .port = port };
+
+	memcpy(ep.addr, a, family == AF_INET6 ? 16 : 4);
+	return config_endpoint_str(&ep, buf, len);
+}
+
+/*
+ * Send msg (a DNS answer for p's client, client ID already in place) as a UDP packet from
+ * the server the client asked. Fits it to the client's UDP limit first.
+ */
+static void
+reply(struct daemon *d, const struct pending_client *cl, uint16_t limit, const uint8_t *msg,
+    size_t len, uint64_t now)
+{
+	size_t hl = cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR;
+	uint8_t *payload = d->pkt + hl + PKT_UDPHDR;
+	size_t plen, n;
+
+	if (len > sizeof(d->pkt) - hl - PKT_UDPHDR)
+		len = sizeof(d->pkt) - hl - PKT_UDPHDR;	/* dns_fit below cuts it properly */
+	memcpy(payload, msg, len);
+	for (;;) {
+		plen = dns_fit(payload, len, limit);
+		if (plen == 0) {
+			d->st.inject_errors++;
+			return;
+		}
+		if (plen < len)
+			d->st.truncated++;
+		n = packet_build(d->pkt, sizeof(d->pkt), cl->family, cl->server, cl->addr,
+		    cl->server_port, cl->port, payload, plen);
+		if (n == 0) {
+			d->st.inject_errors++;
+			return;
+		}
+		if (inject_send(&d->inj, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
+			return;
+		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
+		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
+			limit = DNS_OUR_EDNS;
+			len = plen;
+			continue;
+		}
+		d->st.inject_errors++;
+		if (rl_ok(&d->rl_inject, now))
+			log_warn("inject reply");
+		return;
+	}
+}
+
+static void
+servfail(struct daemon *d, const struct dns_query *q, const struct pending_client *cl,
+    uint64_t now)
+{
+	uint8_t msg[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
+	size_t n = dns_servfail(q, msg, sizeof(msg));
+
+	if (n == 0)
+		return;
+	d->st.servfail++;
+	reply(d, cl, q->udp_limit, msg, n, now);
+}
+
+/* Give up on p: SERVFAIL to its client, and forget it. */
+static void
+fail_query(struct daemon *d, struct pending *p, uint64_t now)
+{
+	if (p->state == PENDING_SENT)
+		upstream_done(&d->up, p->conn, 0);
+	servfail(d, &p->query, &p->client, now);
+	pending_remove(&d->pend, p);
+}
+
+/*
+ * Put waiting queries on READY connections, oldest first. If nothing is waiting for a
+ * connection that could still come up, the waiting queries fail now rather than at their
+ * deadline (Tor not running: the client hears SERVFAIL at once).
+ */
+static void
+dispatch(struct daemon *d, uint64_t now)
+{
+	struct pending *p;
+
+	while ((p = pending_first_waiting(&d->pend)) != NULL) {
+		int32_t c = upstream_pick(&d->up, p->msglen, now);
+
+		if (c < 0)
+			break;
+		if (pending_bind(&d->pend, p, c, rnd_u16(&d->rnd)) == -1)
+			fatalx("no free ID on connection %d with %u in flight", c,
+			    d->up.conns[c].inflight);
+		dns_set_id(p->msg, p->up_id);
+		if (upstream_send(&d->up, c, p->msg, p->msglen, now) == -1) {
+			/* pick() said there was room: an invariant, but fail closed anyway */
+			pending_unbind(&d->pend, p);
+			d->st.drop_wbuf++;
+			break;
+		}
+	}
+	if (pending_first_waiting(&d->pend) != NULL && !upstream_can_serve(&d->up, now))
+		while ((p = pending_first_waiting(&d->pend)) != NULL)
+			fail_query(d, p, now);
+}
+
+static void
+on_lost(void *arg, int32_t conn)
+{
+	struct daemon *d = arg;
+	struct pending *p, *next;
+	uint64_t now = daemon_now_ms();
+
+	/* Re-send what was in flight there, within each query's own deadline. */
+	for (p = pending_next(&d->pend, NULL); p != NULL; p = next) {
+		next = pending_next(&d->pend, p);
+		if (p->state != PENDING_SENT || p->conn != conn)
+			continue;
+		if (p->retries >= d->cfg.max_retries) {
+			fail_query(d, p, now);
+			continue;
+		}
+		p->retries++;
+		d->st.resends++;
+		pending_unbind(&d->pend, p);
+	}
+	dispatch(d, now);
+}
+
+static void
+on_ready(void *arg, int32_t conn)
+{
+	struct daemon *d = arg;
+
+	(void)conn;
+	dispatch(d, daemon_now_ms());
+}
+
+static void
+on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
+{
+	struct daemon *d = arg;
+	uint64_t now = daemon_now_ms();
+	struct pending *p = pending_lookup(&d->pend, conn, dns_get_id(msg));
+	int e;
+
+	if (p == NULL) {
+		d->st.bad_answers++;
+		if (rl_ok(&d->rl_answer, now))
+			log_warnx("answer on conn %d with ID %u matches no query sent there: "
+			    "dropped (late, or a possible forgery)", conn, dns_get_id(msg));
+		return;
+	}
+	if ((e = dns_check_answer(msg, len, &p->query.q)) != DNS_OK) {
+		d->st.bad_answers++;
+		if (rl_ok(&d->rl_answer, now))
+			log_warnx("answer on conn %d: %s: dropped as a possible forgery; "
+			    "the query stays pending", conn, dns_strerror(e));
+		return;
+	}
+	upstream_done(&d->up, conn, 1);
+	dns_set_id(msg, p->query.id);
+	d->st.answered++;
+	stats_latency_add(&d->st, now_us() - p->start_us);
+	reply(d, &p->client, p->query.udp_limit, msg, len, now);
+	pending_remove(&d->pend, p);
+	dispatch(d, now);	/* room on conn for what waits */
+}
+
+static void
+on_packet(void *arg, const struct capture_pkt *cp)
+{
+	struct daemon *d = arg;
+	struct pkt_udp u;
+	struct dns_query q;
+	struct pending_client cl = { 0 };
+	struct pending *p;
+	uint64_t t_us = now_us(), now = t_us / 1000u;
+	size_t maxpay;
+	int e = PKT_OK;
+
+	d->st.captured++;
+	if (cp->data == NULL || (e = packet_parse(cp->data, cp->len, &u)) != PKT_OK) {
+		d->st.malformed++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("captured packet: %s: dropped",
+			    cp->data ? packet_strerror(e) : "no payload");
+		return;
+	}
+	if ((e = dns_parse_query(u.payload, u.paylen, &q)) != DNS_OK) {
+		char a[64];
+
+		if (e == DNS_EQR || e == DNS_EOPCODE)
+			d->st.notquery++;
+		else
+			d->st.malformed++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("UDP from %s to port %u: not a DNS query (%s): dropped",
+			    addr_str(u.family, u.src, u.sport, a, sizeof(a)), u.dport,
+			    dns_strerror(e));
+		return;
+	}
+	cl.family = u.family;
+	memcpy(cl.addr, u.src, sizeof(cl.addr));
+	memcpy(cl.server, u.dst, sizeof(cl.server));
+	cl.port = u.sport;
+	cl.server_port = u.dport;
+	cl.ifindex = cp->ifindex_out ? cp->ifindex_out : cp->ifindex_in;
+	maxpay = packet_max_payload(u.family);
+	if (q.udp_limit > maxpay)
+		q.udp_limit = (uint16_t)maxpay;
+	if (log_getverbose() > 0) {
+		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
+
+		log_debug("query %s type %u from %s to %s",
+		    dns_name_str(q.q.name, q.q.namelen, name, sizeof(name)), q.q.qtype,
+		    addr_str(u.family, u.src, u.sport, a, sizeof(a)),
+		    addr_str(u.family, u.dst, u.dport, s, sizeof(s)));
+	}
+	p = pending_add(&d->pend, u.payload, u.paylen, &q, &cl, now + d->cfg.timeout_ms, t_us);
+	if (p == NULL) {
+		d->st.drop_pending++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
+		servfail(d, &q, &cl, now);
+		return;
+	}
+	dispatch(d, now);
+}
+
+/* Deadlines and connection timers. Returns the next time anything is due. */
+static uint64_t
+timers(struct daemon *d, uint64_t now)
+{
+	struct pending *p;
+	uint64_t next;
+
+	while ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms <= now) {
+		d->st.expired++;
+		if (p->state == PENDING_SENT)
+			upstream_timeout(&d->up, p->conn, now);
+		fail_query(d, p, now);
+	}
+	/* Connections open on demand, and at start until the first one works (warm start). */
+	next = upstream_timers(&d->up, now, d->pend.nwaiting > 0 || d->st.connects == 0);
+	if (pending_first_waiting(&d->pend) != NULL)
+		dispatch(d, now);
+	if ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms < next)
+		next = p->deadline_ms;
+	return next;
+}
+
+static void
+log_stats(struct daemon *d)
+{
+	const struct stats *s = &d->st;
+	uint32_t ready = 0;
+
+	for (uint32_t i = 0; i < d->up.nconns; i++)
+		ready += d->up.conns[i].state == CONN_READY;
+	log_info("stats capture: captured=%" PRIu64 " malformed=%" PRIu64 " notquery=%" PRIu64
+	    " overruns=%" PRIu64 " errors=%" PRIu64, s->captured, s->malformed, s->notquery,
+	    d->overruns, s->capture_errors);
+	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " truncated=%" PRIu64
+	    " inject_errors=%" PRIu64, s->answered, s->servfail, s->truncated, s->inject_errors);
+	log_info("stats bounds: pending=%u max_pending=%u drop_pending=%" PRIu64
+	    " drop_wbuf=%" PRIu64 " expired=%" PRIu64 " log_dropped=%" PRIu64, d->pend.used,
+	    d->pend.limit, s->drop_pending, s->drop_wbuf, s->expired, log_dropped());
+	log_info("stats upstream: sent=%" PRIu64 " connects=%" PRIu64 " connect_failures=%" PRIu64
+	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u",
+	    s->sent, s->connects, s->connect_failures, s->conn_lost, s->resends, s->bad_answers,
+	    ready, d->up.nconns);
+	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
+	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
+}
+
+static int
+upstream_changed(const struct config *a, const struct config *b)
+{
+	return memcmp(&a->socks, &b->socks, sizeof(a->socks)) != 0 ||
+	    a->nresolvers != b->nresolvers ||
+	    memcmp(a->resolvers, b->resolvers, a->nresolvers * sizeof(a->resolvers[0])) != 0 ||
+	    a->connections != b->connections || a->wbuf_max != b->wbuf_max ||
+	    strcmp(a->socks_user, b->socks_user) != 0 || strcmp(a->socks_pass, b->socks_pass) != 0;
+}
+
+static const struct upstream_ops ops = { on_answer, on_lost, on_ready };
+
+static void
+reload(struct daemon *d)
+{
+	struct config n;
+	char err[CONFIG_ERRLEN + 64];
+
+	log_reopen();
+	if (daemon_config(&d->src, &n, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (n.queue != d->cfg.queue || n.batch != d->cfg.batch) {
+		log_warnx("reload: queue and batch change only on restart; keeping %u and %u",
+		    d->cfg.queue, d->cfg.batch);
+		n.queue = d->cfg.queue;
+		n.batch = d->cfg.batch;
+	}
+	if (n.max_pending > d->pend.cap) {
+		log_warnx("reload: max-pending above %u needs a restart; using %u",
+		    d->pend.cap, d->pend.cap);
+		n.max_pending = d->pend.cap;
+	}
+	if (n.max_inflight > n.max_pending)
+		n.max_inflight = n.max_pending;
+	d->pend.limit = n.max_pending;
+	if (n.mark != d->cfg.mark && inject_setmark(&d->inj, n.mark) == -1) {
+		log_warn("reload: cannot set mark 0x%x; keeping 0x%x", n.mark, d->cfg.mark);
+		n.mark = d->cfg.mark;
+	}
+	if ((n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen) &&
+	    capture_tune(d->cap, n.rcvbuf, n.queue_maxlen) == -1)
+		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
+	if (upstream_changed(&d->cfg, &n)) {
+		upstream_close_all(&d->up);	/* in-flight queries go back to waiting */
+		upstream_destroy(&d->up);
+		d->cfg = n;
+		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d) == -1)
+			fatal("reload: upstream");
+		log_info("reload: new upstream settings, reconnecting");
+	} else
+		d->cfg = n;
+	log_info("reload: configuration reloaded from %s", d->src.path);
+}
+
+static void
+on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: exiting", si.ssi_signo);
+			d->quit = 1;
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGUSR1:
+			log_stats(d);
+			break;
+		}
+	}
+}
+
+static void
+epoll_add(struct daemon *d, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
+
+void
+daemon_open(struct daemon *d, const struct config *cfg, const struct config_source *src)
+{
+	char err[256];
+	sigset_t set;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->src = *src;
+	d->inj.fd4 = d->inj.fd6 = -1;
+	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("sigprocmask");
+	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+	if (inject_open(&d->inj, d->cfg.mark, err, sizeof(err)) == -1)
+		fatalx("%s%s", err, errno == EPERM ? " (dnsfence must start as root)" : "");
+	if ((d->cap = capture_open(d->cfg.queue, d->cfg.rcvbuf, d->cfg.queue_maxlen,
+	    d->cfg.batch, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (pending_init(&d->pend, d->cfg.max_pending) == -1)
+		fatal("pending table");
+	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d) == -1)
+		fatal("upstream pool");
+	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
+	epoll_add(d, d->sigfd, EV_SIGNAL);
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	char sk[64];
+
+	log_info("ready: queue %u, mark 0x%x, socks %s, %zu resolver(s)",
+	    d->cfg.queue, d->cfg.mark, config_endpoint_str(&d->cfg.socks, sk, sizeof(sk)),
+	    d->cfg.nresolvers);
+	while (!d->quit) {
+		uint64_t now = daemon_now_ms(), next = timers(d, now);
+		int timeout, n;
+
+		if (next == UINT64_MAX)
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
+		if ((n = epoll_wait(d->epfd, evs, MAX_EVENTS, timeout)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("epoll_wait");
+		}
+		now = daemon_now_ms();
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == EV_CAPTURE) {
+				if (capture_read(d->cap, on_packet, d, &d->overruns) == -1) {
+					d->st.capture_errors++;
+					if (rl_ok(&d->rl_capture, now))
+						log_warn("reading NFQUEUE %u", d->cfg.queue);
+				}
+			} else if (tag == EV_SIGNAL)
+				on_signal(d);
+			else if (tag & UPSTREAM_EV_TAG)
+				upstream_event(&d->up, (int32_t)(tag & 0xffffffffu), evs[i].events,
+				    now);
+		}
+	}
+	return 0;
+}
+
+void
+daemon_close(struct daemon *d)
+{
+	struct pending *p;
+	uint64_t now = daemon_now_ms();
+
+	/* Whatever is still pending hears SERVFAIL now rather than a timeout. */
+	while ((p = pending_oldest(&d->pend)) != NULL)
+		fail_query(d, p, now);
+	capture_close(d->cap);	/* from here the kernel drops queued packets: fail closed */
+	d->cap = NULL;
+	upstream_destroy(&d->up);
+	pending_destroy(&d->pend);
+	inject_close(&d->inj);
+	close(d->sigfd);
+	close(d->epfd);
+}

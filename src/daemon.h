@@ -1,0 +1,59 @@
+/*
+ * daemon.h: one capture queue's context and the path of a query through it. Everything a
+ * queue needs lives here: no global mutable state, so one thread per queue is possible.
+ */
+#ifndef DNSFENCE_DAEMON_H
+#define DNSFENCE_DAEMON_H
+
+#include <stdint.h>
+
+#include "capture.h"
+#include "config.h"
+#include "inject.h"
+#include "packet.h"
+#include "pending.h"
+#include "rnd.h"
+#include "stats.h"
+#include "upstream.h"
+
+struct ratelimit {
+	uint64_t	next_ms;
+	uint64_t	suppressed;
+};
+
+/* Where the configuration came from, to read it again on SIGHUP. */
+struct config_source {
+	const char	*path;
+	int		 missing_ok;
+	char *const	*overrides;	/* key, value, key, value ... */
+	int		 noverrides;
+};
+
+struct daemon {
+	struct config		 cfg;
+	struct config_source	 src;
+	struct capture		*cap;
+	struct inject		 inj;
+	struct upstream		 up;
+	struct pending_table	 pend;
+	struct stats		 st;
+	struct rnd		 rnd;
+	int			 epfd;
+	int			 sigfd;
+	int			 quit;
+	uint64_t		 overruns;	/* kernel dropped: our socket buffer was full */
+	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture;
+	uint8_t			 pkt[PKT_MAXLEN];	/* reply being built */
+};
+
+/* Read the configuration: file, then overrides, then cross-checks. 0 or -1 with err. */
+int	daemon_config(const struct config_source *, struct config *, char *err, size_t errlen);
+
+/* Open the queue, raw sockets, epoll, signals. Errors are fatal, with a clear message. */
+void	daemon_open(struct daemon *, const struct config *, const struct config_source *);
+int	daemon_run(struct daemon *);
+void	daemon_close(struct daemon *);
+
+uint64_t daemon_now_ms(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* dns.h: DNS wire format. Pure: every function works on (buffer, length). */
+#ifndef DNSFENCE_DNS_H
+#define DNSFENCE_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNS_HDRLEN	12
+#define DNS_MAXNAME	255	/* wire length of a name, RFC 1035 */
+#define DNS_MAXLABEL	63
+#define DNS_MAXHOPS	64	/* compression pointers followed in one name */
+#define DNS_MINUDP	512	/* client limit without EDNS */
+#define DNS_MAXMSG	65535	/* a message on TCP */
+#define DNS_OUR_EDNS	1232	/* UDP size we advertise in messages we make */
+
+#define DNS_T_OPT	41
+#define DNS_RCODE_SERVFAIL 2
+
+enum dns_err {
+	DNS_OK = 0,
+	DNS_ETRUNC,	/* ends inside a field */
+	DNS_ENAME,	/* bad label, pointer loop, name too long */
+	DNS_EQR,	/* QR bit wrong for what we expected */
+	DNS_EOPCODE,	/* not a standard QUERY */
+	DNS_EQDCOUNT,	/* not exactly one question */
+	DNS_ESECTION,	/* a query with answer or authority records, or two OPTs */
+	DNS_ETRAILING,	/* bytes after the last record */
+	DNS_EQUESTION,	/* answer's question differs from the query's */
+	DNS_ENOSPACE,	/* output buffer too small */
+};
+
+/* A question, name in uncompressed wire form and lower case. */
+struct dns_question {
+	uint8_t		name[DNS_MAXNAME];
+	uint8_t		namelen;
+	uint16_t	qtype;
+	uint16_t	qclass;
+};
+
+/* What the daemon needs to know about a client's query. */
+struct dns_query {
+	uint16_t		id;
+	struct dns_question	q;
+	int			edns;		/* an OPT record is present */
+	int			do_bit;		/* DNSSEC OK in the OPT record */
+	uint16_t		udp_limit;	/* what the client can take over UDP */
+};
+
+const char *dns_strerror(int);
+
+/* Read the name at *off (following compression), lower-cased, into q's name. */
+int	dns_name_read(const uint8_t *, size_t, size_t *off, uint8_t *out, uint8_t *outlen);
+
+/* Check a client's query: QR=0, opcode QUERY, one question, parses to the end. */
+int	dns_parse_query(const uint8_t *, size_t, struct dns_query *);
+
+/*
+ * Check an upstream answer: QR=1, opcode QUERY, exactly one question equal to q (name
+ * case-insensitively, type, class), every record in bounds, nothing after the last one.
+ */
+int	dns_check_answer(const uint8_t *, size_t, const struct dns_question *q);
+
+uint16_t dns_get_id(const uint8_t *);
+void	dns_set_id(uint8_t *, uint16_t);
+
+/* SERVFAIL answering query qr (RD copied, an OPT if the query had one). Returns length, 0 if cap too small. */
+size_t	dns_servfail(const struct dns_query *qr, uint8_t *out, size_t cap);
+
+/*
+ * Make an answer fit limit bytes: if it is longer, keep the header, the question and the
+ * whole records that fit, keep the OPT record, set TC=1. Rewrites msg in place; returns the
+ * new length, or 0 if msg does not parse or even header+question+OPT do not fit.
+ */
+size_t	dns_fit(uint8_t *msg, size_t len, size_t limit);
+
+/* Printable, escaped form of a wire name for logs. */
+const char *dns_name_str(const uint8_t *name, size_t namelen, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,241 @@
+/* pending.c: in-flight queries, indexed by deadline, wait order and (connection, ID). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pending.h"
+
+static uint32_t
+idx(const struct pending_table *t, const struct pending *p)
+{
+	return (uint32_t)(p - t->e);
+}
+
+static uint32_t
+hash(const struct pending_table *t, int32_t conn, uint16_t id)
+{
+	uint32_t h = (uint32_t)conn * 0x9e3779b1u ^ id * 0x85ebca6bu;
+
+	return (h ^ h >> 15) & t->mask;
+}
+
+int
+pending_init(struct pending_table *t, uint32_t cap)
+{
+	uint32_t nb = 1;
+
+	memset(t, 0, sizeof(*t));
+	while (nb < cap * 2)
+		nb <<= 1;
+	t->e = calloc(cap, sizeof(*t->e));
+	t->buckets = malloc(nb * sizeof(*t->buckets));
+	if (t->e == NULL || t->buckets == NULL) {
+		free(t->e);
+		free(t->buckets);
+		return -1;
+	}
+	t->cap = t->limit = cap;
+	t->mask = nb - 1;
+	for (uint32_t i = 0; i < nb; i++)
+		t->buckets[i] = PENDING_NONE;
+	for (uint32_t i = 0; i < cap; i++)
+		t->e[i].next = i + 1 < cap ? i + 1 : PENDING_NONE;
+	t->free_head = 0;
+	t->head = t->tail = t->whead = t->wtail = PENDING_NONE;
+	return 0;
+}
+
+void
+pending_destroy(struct pending_table *t)
+{
+	for (uint32_t i = 0; i < t->cap; i++)
+		free(t->e[i].msg);
+	free(t->e);
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+static void
+wait_push(struct pending_table *t, struct pending *p, int at_head)
+{
+	uint32_t i = idx(t, p);
+
+	if (at_head) {
+		p->wprev = PENDING_NONE;
+		p->wnext = t->whead;
+		if (t->whead != PENDING_NONE)
+			t->e[t->whead].wprev = i;
+		else
+			t->wtail = i;
+		t->whead = i;
+	} else {
+		p->wnext = PENDING_NONE;
+		p->wprev = t->wtail;
+		if (t->wtail != PENDING_NONE)
+			t->e[t->wtail].wnext = i;
+		else
+			t->whead = i;
+		t->wtail = i;
+	}
+	p->state = PENDING_WAITING;
+	t->nwaiting++;
+}
+
+static void
+wait_unlink(struct pending_table *t, struct pending *p)
+{
+	if (p->wprev != PENDING_NONE)
+		t->e[p->wprev].wnext = p->wnext;
+	else
+		t->whead = p->wnext;
+	if (p->wnext != PENDING_NONE)
+		t->e[p->wnext].wprev = p->wprev;
+	else
+		t->wtail = p->wprev;
+	t->nwaiting--;
+}
+
+static void
+hash_unlink(struct pending_table *t, struct pending *p)
+{
+	uint32_t *pp = &t->buckets[hash(t, p->conn, p->up_id)], i = idx(t, p);
+
+	while (*pp != PENDING_NONE) {
+		if (*pp == i) {
+			*pp = p->hnext;
+			return;
+		}
+		pp = &t->e[*pp].hnext;
+	}
+}
+
+struct pending *
+pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struct dns_query *q,
+    const struct pending_client *c, uint64_t deadline_ms, uint64_t start_us)
+{
+	struct pending *p;
+	uint32_t i;
+
+	if (t->used >= t->limit || t->free_head == PENDING_NONE || len > DNS_MAXMSG)
+		return NULL;
+	i = t->free_head;
+	p = &t->e[i];
+	free(p->msg);
+	if ((p->msg = malloc(len)) == NULL)
+		return NULL;
+	t->free_head = p->next;
+	memcpy(p->msg, msg, len);
+	p->msglen = (uint16_t)len;
+	p->query = *q;
+	p->client = *c;
+	p->deadline_ms = deadline_ms;
+	p->start_us = start_us;
+	p->retries = 0;
+	p->conn = -1;
+	p->up_id = 0;
+	p->hnext = PENDING_NONE;
+	/* deadline list: append (deadlines grow with time) */
+	p->next = PENDING_NONE;
+	p->prev = t->tail;
+	if (t->tail != PENDING_NONE)
+		t->e[t->tail].next = i;
+	else
+		t->head = i;
+	t->tail = i;
+	wait_push(t, p, 0);
+	t->used++;
+	return p;
+}
+
+void
+pending_remove(struct pending_table *t, struct pending *p)
+{
+	uint32_t i = idx(t, p);
+
+	if (p->state == PENDING_WAITING)
+		wait_unlink(t, p);
+	else if (p->state == PENDING_SENT)
+		hash_unlink(t, p);
+	else
+		return;
+	if (p->prev != PENDING_NONE)
+		t->e[p->prev].next = p->next;
+	else
+		t->head = p->next;
+	if (p->next != PENDING_NONE)
+		t->e[p->next].prev = p->prev;
+	else
+		t->tail = p->prev;
+	free(p->msg);
+	p->msg = NULL;
+	p->state = PENDING_FREE;
+	p->next = t->free_head;
+	t->free_head = i;
+	t->used--;
+}
+
+struct pending *
+pending_lookup(const struct pending_table *t, int32_t conn, uint16_t up_id)
+{
+	uint32_t i = t->buckets[hash(t, conn, up_id)];
+
+	while (i != PENDING_NONE) {
+		const struct pending *p = &t->e[i];
+		if (p->conn == conn && p->up_id == up_id)
+			return &t->e[i];
+		i = p->hnext;
+	}
+	return NULL;
+}
+
+int
+pending_bind(struct pending_table *t, struct pending *p, int32_t conn, uint16_t rnd)
+{
+	uint32_t n, b;
+	uint16_t id = rnd;
+
+	if (p->state != PENDING_WAITING)
+		return -1;
+	for (n = 0; n < 65536; n++, id++)
+		if (pending_lookup(t, conn, id) == NULL)
+			break;
+	if (n == 65536)
+		return -1;
+	wait_unlink(t, p);
+	p->state = PENDING_SENT;
+	p->conn = conn;
+	p->up_id = id;
+	b = hash(t, conn, id);
+	p->hnext = t->buckets[b];
+	t->buckets[b] = idx(t, p);
+	return 0;
+}
+
+void
+pending_unbind(struct pending_table *t, struct pending *p)
+{
+	if (p->state != PENDING_SENT)
+		return;
+	hash_unlink(t, p);
+	p->conn = -1;
+	wait_push(t, p, 1);
+}
+
+struct pending *
+pending_oldest(const struct pending_table *t)
+{
+	return t->head == PENDING_NONE ? NULL : &t->e[t->head];
+}
+
+struct pending *
+pending_first_waiting(const struct pending_table *t)
+{
+	return t->whead == PENDING_NONE ? NULL : &t->e[t->whead];
+}
+
+struct pending *
+pending_next(const struct pending_table *t, const struct pending *p)
+{
+	uint32_t i = p == NULL ? t->head : p->next;
+
+	return i == PENDING_NONE ? NULL : &t->e[i];
+}

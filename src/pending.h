@@ -1,0 +1,83 @@
+/* pending.h: the in-flight query table. Pure: no sockets, no clock (times are passed in). */
+#ifndef DNSFENCE_PENDING_H
+#define DNSFENCE_PENDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns.h"
+
+#define PENDING_NONE	UINT32_MAX
+
+enum pending_state {
+	PENDING_FREE,
+	PENDING_WAITING,	/* no connection yet: on the wait list */
+	PENDING_SENT,		/* written on connection conn with ID up_id */
+};
+
+/* Where the answer goes: the client, and the server it asked (the reply's source). */
+struct pending_client {
+	int		family;
+	uint8_t		addr[16];
+	uint8_t		server[16];
+	uint16_t	port;
+	uint16_t	server_port;
+	uint32_t	ifindex;	/* scopes a link-local client address */
+};
+
+struct pending {
+	uint32_t		 prev, next;	/* all entries, oldest deadline first */
+	uint32_t		 wprev, wnext;	/* wait list */
+	uint32_t		 hnext;		/* (conn, up_id) hash chain */
+	uint8_t			 state;
+	uint8_t			 retries;	/* re-sends after a lost connection */
+	int32_t			 conn;		/* -1 unless SENT */
+	uint16_t		 up_id;		/* ID on that connection */
+	struct dns_query	 query;		/* client's ID and question */
+	struct pending_client	 client;
+	uint64_t		 deadline_ms;
+	uint64_t		 start_us;
+	uint8_t			*msg;		/* the query as the client sent it */
+	uint16_t		 msglen;
+};
+
+struct pending_table {
+	struct pending	*e;
+	uint32_t	 cap;		/* slots allocated */
+	uint32_t	 limit;		/* max-pending, <= cap */
+	uint32_t	 used;
+	uint32_t	 nwaiting;
+	uint32_t	 free_head;
+	uint32_t	 head, tail;	/* deadline order */
+	uint32_t	 whead, wtail;	/* wait order */
+	uint32_t	*buckets;
+	uint32_t	 mask;
+};
+
+int	pending_init(struct pending_table *, uint32_t cap);
+void	pending_destroy(struct pending_table *);
+
+/* A new WAITING entry holding a copy of msg, or NULL when full (or out of memory). */
+struct pending *pending_add(struct pending_table *, const uint8_t *msg, size_t len,
+	    const struct dns_query *, const struct pending_client *, uint64_t deadline_ms,
+	    uint64_t start_us);
+void	pending_remove(struct pending_table *, struct pending *);
+
+/*
+ * WAITING -> SENT on conn, with an ID unique on that connection: the first free one from
+ * rnd on. Returns 0, or -1 if all 65536 are taken.
+ */
+int	pending_bind(struct pending_table *, struct pending *, int32_t conn, uint16_t rnd);
+/* SENT -> WAITING, at the head of the wait list (it is older than what waits). */
+void	pending_unbind(struct pending_table *, struct pending *);
+
+struct pending *pending_lookup(const struct pending_table *, int32_t conn, uint16_t up_id);
+
+/* Oldest entry (earliest deadline), first waiting entry; NULL when none. */
+struct pending *pending_oldest(const struct pending_table *);
+struct pending *pending_first_waiting(const struct pending_table *);
+
+/* Iterate over every entry in use: start with NULL. */
+struct pending *pending_next(const struct pending_table *, const struct pending *);
+
+#endif

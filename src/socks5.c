@@ -1,0 +1,166 @@
+/* socks5.c: SOCKS5 client handshake, RFC 1928 and RFC 1929. Pure. */
+#include <sys/socket.h>
+#include <string.h>
+
+#include "socks5.h"
+
+#define VER		0x05
+#define AUTH_VER	0x01
+#define M_NOAUTH	0x00
+#define M_USERPASS	0x02
+#define M_NONE		0xff
+#define CMD_CONNECT	0x01
+#define ATYP_V4		0x01
+#define ATYP_NAME	0x03
+#define ATYP_V6		0x04
+
+static const char *const state_names[] = {
+	[SOCKS5_GREETING] = "greeting",
+	[SOCKS5_AUTH] = "auth",
+	[SOCKS5_CONNECT] = "connect",
+	[SOCKS5_READY] = "ready",
+	[SOCKS5_FAILED] = "failed",
+};
+
+/* RFC 1928 section 6 reply codes. */
+static const char *const rep_text[] = {
+	"succeeded", "general SOCKS server failure", "connection not allowed by ruleset",
+	"network unreachable", "host unreachable", "connection refused", "TTL expired",
+	"command not supported", "address type not supported",
+};
+
+const char *
+socks5_state_name(enum socks5_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+void
+socks5_init(struct socks5 *s, const struct endpoint *target, const char *user, const char *pass)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = SOCKS5_GREETING;
+	s->target = *target;
+	if (user != NULL && pass != NULL && user[0] && pass[0]) {
+		size_t ul = strnlen(user, 255), pl = strnlen(pass, 255);
+
+		memcpy(s->user, user, ul);
+		memcpy(s->pass, pass, pl);
+		s->ulen = (uint8_t)ul;
+		s->plen = (uint8_t)pl;
+	}
+}
+
+size_t
+socks5_request(const struct socks5 *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0, alen;
+
+	if (cap < SOCKS5_MAXREQ)
+		return 0;
+	switch (s->state) {
+	case SOCKS5_GREETING:
+		out[n++] = VER;
+		out[n++] = 1;
+		/* Offer only what we will use: Tor isolates by the credentials. */
+		out[n++] = s->ulen ? M_USERPASS : M_NOAUTH;
+		return n;
+	case SOCKS5_AUTH:
+		out[n++] = AUTH_VER;
+		out[n++] = s->ulen;
+		memcpy(out + n, s->user, s->ulen);
+		n += s->ulen;
+		out[n++] = s->plen;
+		memcpy(out + n, s->pass, s->plen);
+		n += s->plen;
+		return n;
+	case SOCKS5_CONNECT:
+		alen = s->target.family == AF_INET6 ? 16 : 4;
+		out[n++] = VER;
+		out[n++] = CMD_CONNECT;
+		out[n++] = 0;
+		out[n++] = s->target.family == AF_INET6 ? ATYP_V6 : ATYP_V4;
+		memcpy(out + n, s->target.addr, alen);
+		n += alen;
+		out[n++] = (uint8_t)(s->target.port >> 8);
+		out[n++] = (uint8_t)s->target.port;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+static enum socks5_result
+fail(struct socks5 *s, const char *why)
+{
+	s->state = SOCKS5_FAILED;
+	s->error = why;
+	return SOCKS5_ERROR;
+}
+
+enum socks5_result
+socks5_input(struct socks5 *s, const uint8_t *in, size_t len, size_t *consumed)
+{
+	size_t need;
+
+	*consumed = 0;
+	switch (s->state) {
+	case SOCKS5_GREETING:
+		if (len < 2)
+			return SOCKS5_NEED_MORE;
+		*consumed = 2;
+		if (in[0] != VER)
+			return fail(s, "not a SOCKS5 server (bad version in method reply)");
+		if (in[1] == M_NONE)
+			return fail(s, s->ulen ? "server refuses username/password auth" :
+			    "server requires authentication");
+		if (in[1] != (s->ulen ? M_USERPASS : M_NOAUTH))
+			return fail(s, "server chose a method we did not offer");
+		s->state = s->ulen ? SOCKS5_AUTH : SOCKS5_CONNECT;
+		return SOCKS5_SEND;
+	case SOCKS5_AUTH:
+		if (len < 2)
+			return SOCKS5_NEED_MORE;
+		*consumed = 2;
+		if (in[0] != AUTH_VER)
+			return fail(s, "bad username/password reply version");
+		if (in[1] != 0)
+			return fail(s, "username/password rejected");
+		s->state = SOCKS5_CONNECT;
+		return SOCKS5_SEND;
+	case SOCKS5_CONNECT:
+		if (len < 5)
+			return SOCKS5_NEED_MORE;
+		if (in[0] != VER)
+			return fail(s, "bad version in CONNECT reply");
+		if (in[1] != 0) {
+			*consumed = len;
+			return fail(s, in[1] < sizeof(rep_text) / sizeof(rep_text[0]) ?
+			    rep_text[in[1]] : "CONNECT refused (unknown reply code)");
+		}
+		if (in[2] != 0)
+			return fail(s, "bad reserved byte in CONNECT reply");
+		switch (in[3]) {
+		case ATYP_V4:
+			need = 4 + 4 + 2;
+			break;
+		case ATYP_V6:
+			need = 4 + 16 + 2;
+			break;
+		case ATYP_NAME:
+			need = 4 + 1 + (size_t)in[4] + 2;
+			break;
+		default:
+			return fail(s, "bad address type in CONNECT reply");
+		}
+		if (len < need)
+			return SOCKS5_NEED_MORE;
+		*consumed = need;
+		s->state = SOCKS5_READY;
+		return SOCKS5_DONE;
+	case SOCKS5_READY:
+		return SOCKS5_DONE;
+	default:
+		return SOCKS5_ERROR;
+	}
+}

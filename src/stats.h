@@ -1,0 +1,40 @@
+/* stats.h: counters and a latency histogram. Pure. */
+#ifndef DNSFENCE_STATS_H
+#define DNSFENCE_STATS_H
+
+#include <stdint.h>
+
+#define STATS_LAT_BUCKETS	240	/* log-linear, 12.5% resolution, 1 us .. 2^32 us */
+
+struct stats {
+	/* capture */
+	uint64_t	captured;	/* packets the kernel queued to us */
+	uint64_t	malformed;	/* not IP/UDP, or not a parsable DNS query */
+	uint64_t	notquery;	/* a DNS message but not a standard query (QR/opcode) */
+	uint64_t	capture_errors;	/* recv/verdict errors on the queue socket */
+	/* answers */
+	uint64_t	answered;	/* replies injected from an upstream answer */
+	uint64_t	servfail;	/* SERVFAIL injected: deadline, no upstream, bound */
+	uint64_t	truncated;	/* answers cut to the client's UDP limit, TC=1 */
+	uint64_t	inject_errors;	/* raw socket sendto failures */
+	/* bounds */
+	uint64_t	drop_pending;	/* max-pending reached: SERVFAIL */
+	uint64_t	drop_wbuf;	/* upstream write buffer full: query kept waiting or SERVFAIL */
+	uint64_t	expired;	/* deadline passed: SERVFAIL */
+	/* upstream */
+	uint64_t	connects;	/* SOCKS tunnels that reached READY */
+	uint64_t	connect_failures;	/* TCP connect or SOCKS handshake failed or timed out */
+	uint64_t	conn_lost;	/* READY connections closed by the peer or an error */
+	uint64_t	resends;	/* queries re-sent after a connection was lost */
+	uint64_t	bad_answers;	/* answers with no matching query or question: dropped */
+	uint64_t	sent;		/* queries written upstream */
+	/* latency of answered queries, microseconds */
+	uint64_t	lat[STATS_LAT_BUCKETS];
+	uint64_t	lat_samples;
+};
+
+void	 stats_latency_add(struct stats *, uint64_t us);
+/* The latency at quantile q (0..1), in microseconds, 0 with no samples. */
+uint64_t stats_latency_quantile(const struct stats *, double q);
+
+#endif

@@ -1,0 +1,529 @@
+/* upstream.c: non-blocking TCP connections through SOCKS5 to the resolvers. */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "log.h"
+#include "upstream.h"
+
+#define BACKOFF_MIN_MS	250	/* first reconnect delay; doubles up to backoff-max */
+#define FAILS_TO_HOLD	3	/* consecutive failures that hold a resolver down */
+#define RBUF_SIZE	(2 + DNS_MAXMSG)	/* exactly one frame fits */
+
+static const char *const state_names[] = {
+	[CONN_CLOSED] = "closed",
+	[CONN_CONNECTING] = "connecting",
+	[CONN_SOCKS] = "socks",
+	[CONN_READY] = "ready",
+};
+
+const char *
+upstream_state_name(enum conn_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+int
+upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, int epfd,
+    const struct upstream_ops *ops, void *arg)
+{
+	memset(up, 0, sizeof(*up));
+	up->cfg = cfg;
+	up->st = st;
+	up->epfd = epfd;
+	up->ops = *ops;
+	up->arg = arg;
+	up->nres = (uint32_t)cfg->nresolvers;
+	for (uint32_t i = 0; i < up->nres; i++)
+		up->res[i].ep = cfg->resolvers[i];
+	up->nconns = up->nres * cfg->connections;
+	if ((up->conns = calloc(up->nconns, sizeof(*up->conns))) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		up->conns[i].fd = -1;
+		up->conns[i].id = (int32_t)i;
+		up->conns[i].resolver = i % up->nres;
+		up->conns[i].state = CONN_CLOSED;
+	}
+	return 0;
+}
+
+static void
+conn_release(struct upstream *up, struct upstream_conn *c)
+{
+	if (c->fd != -1) {
+		(void)epoll_ctl(up->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
+	c->fd = -1;
+	free(c->rbuf);
+	free(c->wbuf);
+	c->rbuf = c->wbuf = NULL;
+	c->rlen = c->wlen = 0;
+	c->want_out = 0;
+	c->inflight = 0;
+	c->state = CONN_CLOSED;
+}
+
+void
+upstream_destroy(struct upstream *up)
+{
+	for (uint32_t i = 0; i < up->nconns; i++)
+		conn_release(up, &up->conns[i]);
+	free(up->conns);
+	up->conns = NULL;
+	up->nconns = 0;
+}
+
+static const char *
+conn_name(const struct upstream *up, const struct upstream_conn *c, char *buf, size_t len)
+{
+	return config_endpoint_str(&up->res[c->resolver].ep, buf, len);
+}
+
+/*
+ * A failure: close, back off, count it against the resolver, and let the daemon move
+ * whatever was on the connection.
+ */
+static void
+conn_fail(struct upstream *up, struct upstream_conn *c, uint64_t now, const char *why, int err)
+{
+	struct upstream_resolver *r = &up->res[c->resolver];
+	char name[64];
+	int was_ready = c->state == CONN_READY;
+
+	conn_name(up, c, name, sizeof(name));
+	if (err)
+		log_warnx("upstream %s (conn %d, %s): %s: %s", name, c->id,
+		    upstream_state_name(c->state), why, strerror(err));
+	else
+		log_warnx("upstream %s (conn %d, %s): %s", name, c->id,
+		    upstream_state_name(c->state), why);
+	if (was_ready)
+		up->st->conn_lost++;
+	else
+		up->st->connect_failures++;
+	conn_release(up, c);
+	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (c->backoff_ms > up->cfg->backoff_max_ms)
+		c->backoff_ms = up->cfg->backoff_max_ms;
+	c->retry_ms = now + c->backoff_ms;
+	if (++r->fails == FAILS_TO_HOLD && up->cfg->resolver_holddown_ms > 0) {
+		r->down_until_ms = now + up->cfg->resolver_holddown_ms;
+		log_warnx("resolver %s: %u failures in a row, held down for %u ms", name,
+		    r->fails, up->cfg->resolver_holddown_ms);
+	}
+	up->ops.lost(up->arg, c->id);
+}
+
+/* An orderly close with nothing in flight (idle timeout, or the peer closed an idle tunnel). */
+static void
+conn_close_quiet(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	conn_release(up, c);
+	c->retry_ms = now;
+}
+
+static int
+conn_epoll(struct upstream *up, struct upstream_conn *c, int op, int out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0) };
+
+	ev.data.u64 = UPSTREAM_EV_TAG | (uint32_t)c->id;
+	c->want_out = out;
+	return epoll_ctl(up->epfd, op, c->fd, &ev);
+}
+
+static void
+conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	const struct endpoint *s = &up->cfg->socks;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int one = 1;
+
+	c->rbuf = malloc(RBUF_SIZE);
+	c->wbuf = malloc(up->cfg->wbuf_max);
+	if (c->rbuf == NULL || c->wbuf == NULL) {
+		conn_fail(up, c, now, "out of memory", 0);
+		return;
+	}
+	c->fd = socket(s->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		conn_fail(up, c, now, "socket", errno);
+		return;
+	}
+	/* Nagle plus delayed ACK stalls pipelined queries by 40 ms: every query is a push. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (s->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(s->port);
+		memcpy(&a->sin6_addr, s->addr, 16);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(s->port);
+		memcpy(&a->sin_addr, s->addr, 4);
+		sl = sizeof(*a);
+	}
+	c->state = CONN_CONNECTING;
+	c->step_deadline_ms = now + up->cfg->connect_timeout_ms;
+	c->last_used_ms = now;
+	if (connect(c->fd, (struct sockaddr *)&ss, sl) == -1 && errno != EINPROGRESS) {
+		conn_fail(up, c, now, "connect to SOCKS port", errno);
+		return;
+	}
+	if (conn_epoll(up, c, EPOLL_CTL_ADD, 1) == -1)
+		conn_fail(up, c, now, "epoll", errno);
+}
+
+/* Try to hand the kernel what is queued; EPOLLOUT only while something is left. */
+static int
+conn_flush(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	while (c->wlen > 0) {
+		ssize_t n = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_fail(up, c, now, "send", errno);
+			return -1;
+		}
+		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
+		c->wlen -= (size_t)n;
+	}
+	if ((c->wlen > 0) != c->want_out && conn_epoll(up, c, EPOLL_CTL_MOD, c->wlen > 0) == -1) {
+		conn_fail(up, c, now, "epoll", errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+socks_write(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	size_t n = socks5_request(&c->socks, c->wbuf, up->cfg->wbuf_max);
+
+	if (n == 0) {
+		conn_fail(up, c, now, "SOCKS request does not fit", 0);
+		return -1;
+	}
+	c->wlen = n;
+	c->step_deadline_ms = now + up->cfg->connect_timeout_ms;
+	return conn_flush(up, c, now);	/* one request, one send */
+}
+
+static void
+conn_connected(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
+		err = errno;
+	if (err) {
+		conn_fail(up, c, now, "connect to SOCKS port", err);
+		return;
+	}
+	c->state = CONN_SOCKS;
+	socks5_init(&c->socks, &up->res[c->resolver].ep,
+	    up->cfg->socks_user[0] ? up->cfg->socks_user : NULL,
+	    up->cfg->socks_pass[0] ? up->cfg->socks_pass : NULL);
+	(void)socks_write(up, c, now);
+}
+
+/* Handshake bytes; returns 1 when READY with c->rlen bytes left for the tunnel. */
+static int
+conn_socks_input(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	for (;;) {
+		size_t used;
+		enum socks5_result r = socks5_input(&c->socks, c->rbuf, c->rlen, &used);
+
+		memmove(c->rbuf, c->rbuf + used, c->rlen - used);
+		c->rlen -= used;
+		switch (r) {
+		case SOCKS5_NEED_MORE:
+			return 0;
+		case SOCKS5_SEND:
+			if (socks_write(up, c, now) == -1)
+				return -1;
+			continue;
+		case SOCKS5_ERROR:
+			conn_fail(up, c, now, c->socks.error, 0);
+			return -1;
+		case SOCKS5_DONE: {
+			char name[64];
+
+			c->state = CONN_READY;
+			c->backoff_ms = 0;
+			c->last_used_ms = now;
+			up->st->connects++;
+			log_debug("upstream %s (conn %d): ready", conn_name(up, c, name,
+			    sizeof(name)), c->id);
+			up->ops.ready(up->arg, c->id);
+			return 1;
+		}
+		}
+	}
+}
+
+/* Whole frames out of rbuf. Returns -1 if the connection was failed. */
+static int
+conn_frames(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	size_t off = 0;
+
+	while (c->state == CONN_READY && c->rlen - off >= 2) {
+		size_t n = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
+
+		if (n < DNS_HDRLEN) {
+			conn_fail(up, c, now, "malformed frame from resolver", 0);
+			return -1;
+		}
+		if (c->rlen - off - 2 < n)
+			break;
+		up->ops.answer(up->arg, c->id, c->rbuf + off + 2, n);
+		off += 2 + n;
+	}
+	if (c->state != CONN_READY)
+		return -1;
+	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	return 0;
+}
+
+static void
+conn_read(struct upstream *up, struct upstream_conn *c, uint64_t now)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->fd == -1)
+			return;		/* failed inside a callback */
+		if (c->rlen == RBUF_SIZE) {	/* cannot happen: a frame fits exactly */
+			conn_fail(up, c, now, "receive buffer full", 0);
+			return;
+		}
+		n = recv(c->fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			conn_fail(up, c, now, "recv", errno);
+			return;
+		}
+		if (n == 0) {
+			if (c->state == CONN_READY && c->inflight == 0 && c->wlen == 0) {
+				log_debug("upstream conn %d: closed by peer while idle", c->id);
+				conn_close_quiet(up, c, now);
+			} else
+				conn_fail(up, c, now, "closed by peer", 0);
+			return;
+		}
+		c->rlen += (size_t)n;
+		if (c->state == CONN_SOCKS && conn_socks_input(up, c, now) == -1)
+			return;
+		if (c->state == CONN_READY && conn_frames(up, c, now) == -1)
+			return;
+	}
+}
+
+void
+upstream_event(struct upstream *up, int32_t id, uint32_t events, uint64_t now)
+{
+	struct upstream_conn *c;
+
+	if (id < 0 || (uint32_t)id >= up->nconns)
+		return;
+	c = &up->conns[id];
+	if (c->fd == -1)
+		return;
+	if (c->state == CONN_CONNECTING) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			conn_connected(up, c, now);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		conn_read(up, c, now);
+	if (c->fd != -1 && (events & EPOLLOUT))
+		(void)conn_flush(up, c, now);
+}
+
+void
+upstream_connect_due(struct upstream *up, uint64_t now)
+{
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		struct upstream_conn *c = &up->conns[i];
+		if (c->state == CONN_CLOSED && c->retry_ms <= now)
+			conn_open(up, c, now);
+	}
+}
+
+static int
+resolver_up(const struct upstream *up, uint32_t r, uint64_t now)
+{
+	return up->res[r].down_until_ms <= now;
+}
+
+int32_t
+upstream_pick(struct upstream *up, size_t len, uint64_t now)
+{
+	/* Two rounds: resolvers in service first, then held-down ones rather than nothing. */
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t k = 0; k < up->nres; k++) {
+			uint32_t r = (up->rr + k) % up->nres;
+			struct upstream_conn *best = NULL;
+
+			if (resolver_up(up, r, now) != (round == 0))
+				continue;
+			for (uint32_t i = r; i < up->nconns; i += up->nres) {
+				struct upstream_conn *c = &up->conns[i];
+				if (c->state != CONN_READY || c->inflight >= up->cfg->max_inflight ||
+				    c->wlen + 2 + len > up->cfg->wbuf_max)
+					continue;
+				if (best == NULL || c->inflight < best->inflight)
+					best = c;
+			}
+			if (best != NULL) {
+				up->rr = (r + 1) % up->nres;
+				return best->id;
+			}
+		}
+	}
+	return -1;
+}
+
+int
+upstream_can_serve(const struct upstream *up, uint64_t now)
+{
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		const struct upstream_conn *c = &up->conns[i];
+		if (c->state != CONN_CLOSED || c->retry_ms <= now)
+			return 1;
+	}
+	return 0;
+}
+
+int
+upstream_send(struct upstream *up, int32_t id, const uint8_t *msg, size_t len, uint64_t now)
+{
+	struct upstream_conn *c = &up->conns[id];
+
+	if (c->state != CONN_READY || len > DNS_MAXMSG || c->wlen + 2 + len > up->cfg->wbuf_max)
+		return -1;
+	c->wbuf[c->wlen] = (uint8_t)(len >> 8);
+	c->wbuf[c->wlen + 1] = (uint8_t)len;
+	memcpy(c->wbuf + c->wlen + 2, msg, len);
+	c->wlen += 2 + len;
+	c->inflight++;
+	c->last_used_ms = now;
+	up->st->sent++;
+	/* Only flush now if nothing was queued before: a backlog drains on EPOLLOUT. */
+	if (c->wlen == 2 + len || !c->want_out)
+		(void)conn_flush(up, c, now);
+	return 0;
+}
+
+void
+upstream_done(struct upstream *up, int32_t id, int answered)
+{
+	struct upstream_conn *c;
+
+	if (id < 0 || (uint32_t)id >= up->nconns)
+		return;
+	c = &up->conns[id];
+	if (c->inflight > 0)
+		c->inflight--;
+	if (answered) {
+		up->res[c->resolver].fails = 0;
+		up->res[c->resolver].down_until_ms = 0;
+	}
+}
+
+void
+upstream_timeout(struct upstream *up, int32_t id, uint64_t now)
+{
+	struct upstream_resolver *r;
+	char name[64];
+
+	if (id < 0 || (uint32_t)id >= up->nconns)
+		return;
+	r = &up->res[up->conns[id].resolver];
+	if (++r->fails == FAILS_TO_HOLD && up->cfg->resolver_holddown_ms > 0) {
+		r->down_until_ms = now + up->cfg->resolver_holddown_ms;
+		log_warnx("resolver %s: %u unanswered queries in a row, held down for %u ms",
+		    config_endpoint_str(&r->ep, name, sizeof(name)), r->fails,
+		    up->cfg->resolver_holddown_ms);
+	}
+}
+
+uint64_t
+upstream_timers(struct upstream *up, uint64_t now, int want)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		struct upstream_conn *c = &up->conns[i];
+		uint64_t t = UINT64_MAX;
+
+		switch (c->state) {
+		case CONN_CONNECTING:
+		case CONN_SOCKS:
+			if (c->step_deadline_ms <= now) {
+				conn_fail(up, c, now, "handshake timed out", 0);
+				t = c->retry_ms;
+			} else
+				t = c->step_deadline_ms;
+			break;
+		case CONN_READY:
+			if (c->inflight == 0 && c->wlen == 0) {
+				t = c->last_used_ms + up->cfg->idle_timeout_ms;
+				if (t <= now) {
+					log_debug("upstream conn %d: idle, closing", c->id);
+					conn_close_quiet(up, c, now);
+					t = UINT64_MAX;
+				}
+			}
+			break;
+		case CONN_CLOSED:
+			break;
+		}
+		if (c->state == CONN_CLOSED && want) {
+			if (c->retry_ms <= now) {
+				conn_open(up, c, now);
+				t = c->state == CONN_CLOSED ? c->retry_ms : c->step_deadline_ms;
+			} else
+				t = c->retry_ms;
+		}
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+void
+upstream_close_all(struct upstream *up)
+{
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		struct upstream_conn *c = &up->conns[i];
+		int had = c->state == CONN_READY && c->inflight > 0;
+
+		conn_release(up, c);
+		c->retry_ms = 0;
+		c->backoff_ms = 0;
+		if (had)
+			up->ops.lost(up->arg, c->id);
+	}
+}

@@ -1,0 +1,110 @@
+/*
+ * upstream.h: the pool of TCP connections through SOCKS5 to the resolvers. It owns sockets,
+ * the SOCKS handshake, RFC 7766 framing, backoff and resolver hold-down. Which query goes
+ * where is the daemon's business (daemon.c); it is told about answers and lost connections
+ * through callbacks.
+ */
+#ifndef DNSFENCE_UPSTREAM_H
+#define DNSFENCE_UPSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "socks5.h"
+#include "stats.h"
+
+enum conn_state {
+	CONN_CLOSED,		/* no socket; may open at retry_ms */
+	CONN_CONNECTING,	/* TCP connect to the SOCKS port in progress */
+	CONN_SOCKS,		/* SOCKS5 handshake */
+	CONN_READY,		/* tunnel to the resolver open: carries queries */
+};
+
+struct upstream_conn {
+	int			 fd;
+	int32_t			 id;		/* index in the pool; pending entries name it */
+	uint32_t		 resolver;
+	enum conn_state		 state;
+	struct socks5		 socks;
+	uint8_t			*rbuf;		/* 2 + 65535: one whole frame at most */
+	size_t			 rlen;
+	uint8_t			*wbuf;		/* queued bytes not yet accepted by the kernel */
+	size_t			 wlen;
+	int			 want_out;	/* registered for EPOLLOUT */
+	uint32_t		 inflight;
+	uint64_t		 step_deadline_ms;	/* handshake step deadline */
+	uint64_t		 retry_ms;	/* CLOSED: not before this */
+	uint32_t		 backoff_ms;
+	uint64_t		 last_used_ms;
+};
+
+struct upstream_resolver {
+	struct endpoint		 ep;
+	uint64_t		 down_until_ms;
+	uint32_t		 fails;		/* consecutive failures */
+};
+
+struct upstream_ops {
+	/* A whole DNS message arrived on conn (msg may be modified). */
+	void	(*answer)(void *arg, int32_t conn, uint8_t *msg, size_t len);
+	/* conn is gone; every query bound to it must be re-sent or failed. */
+	void	(*lost)(void *arg, int32_t conn);
+	/* conn became READY or gained room: waiting queries may go. */
+	void	(*ready)(void *arg, int32_t conn);
+};
+
+struct upstream {
+	const struct config		*cfg;
+	struct stats			*st;
+	int				 epfd;
+	struct upstream_conn		*conns;
+	uint32_t			 nconns;
+	struct upstream_resolver	 res[CONFIG_MAX_RESOLVERS];
+	uint32_t			 nres;
+	uint32_t			 rr;		/* round-robin cursor over resolvers */
+	struct upstream_ops		 ops;
+	void				*arg;
+};
+
+/* epoll data for an upstream connection: UPSTREAM_EV_TAG | id */
+#define UPSTREAM_EV_TAG		(1ull << 32)
+
+int	upstream_init(struct upstream *, const struct config *, struct stats *, int epfd,
+	    const struct upstream_ops *, void *arg);
+void	upstream_destroy(struct upstream *);
+
+/* Open every closed connection whose retry time has come (warm start, reconnects). */
+void	upstream_connect_due(struct upstream *, uint64_t now_ms);
+
+/*
+ * A READY connection with room for one more query of len bytes, spread over resolvers
+ * round-robin, preferring resolvers that are not held down. -1 if none.
+ */
+int32_t	upstream_pick(struct upstream *, size_t len, uint64_t now_ms);
+
+/* True if some connection is open, opening, or may open now: waiting is worthwhile. */
+int	upstream_can_serve(const struct upstream *, uint64_t now_ms);
+
+/* Queue length prefix + msg on conn and try to send it, all in one send. 0 or -1. */
+int	upstream_send(struct upstream *, int32_t conn, const uint8_t *msg, size_t len,
+	    uint64_t now_ms);
+
+/* The daemon matched or gave up on a query that was on conn. */
+void	upstream_done(struct upstream *, int32_t conn, int answered);
+
+/* A query on conn got no answer in time: counts against the resolver. */
+void	upstream_timeout(struct upstream *, int32_t conn, uint64_t now_ms);
+
+/* epoll events for conn. */
+void	upstream_event(struct upstream *, int32_t conn, uint32_t events, uint64_t now_ms);
+
+/* Handshake deadlines, idle closes, reconnects. Returns the next time it needs, or UINT64_MAX. */
+uint64_t upstream_timers(struct upstream *, uint64_t now_ms, int want_connections);
+
+/* Close everything (SIGHUP with new upstream settings, shutdown). Calls ops.lost. */
+void	upstream_close_all(struct upstream *);
+
+const char *upstream_state_name(enum conn_state);
+
+#endif
