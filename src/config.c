@@ -124,6 +124,9 @@ config_defaults(struct config *c)
 	c->wbuf_max = DEF_WBUF_MAX;
 }
 
+static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+
 static int
 seterr(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
 {

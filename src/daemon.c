@@ -336,6 +336,14 @@ log_stats(struct daemon *d)
 	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u",
 	    s->sent, s->connects, s->connect_failures, s->conn_lost, s->resends, s->bad_answers,
 	    ready, d->up.nconns);
+	for (uint32_t i = 0; i < d->up.nres; i++) {
+		const struct upstream_resolver *r = &d->up.res[i];
+		char name[64];
+
+		log_info("stats resolver %s: sent=%" PRIu64 " answered=%" PRIu64 " failures=%" PRIu64
+		    " state=%s", config_endpoint_str(&r->ep, name, sizeof(name)), r->sent,
+		    r->answered, r->failures, r->down_until_ms > daemon_now_ms() ? "held-down" : "up");
+	}
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
 }
@@ -475,6 +483,8 @@ daemon_run(struct daemon *d)
 	while (!d->quit) {
 		uint64_t now = daemon_now_ms(), next = timers(d, now);
 		int timeout, n;
+
+		upstream_flush(&d->up, now);
 
 		if (next == UINT64_MAX)
 			timeout = -1;

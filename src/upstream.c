@@ -67,6 +67,7 @@ conn_release(struct upstream *up, struct upstream_conn *c)
 	c->rbuf = c->wbuf = NULL;
 	c->rlen = c->wlen = 0;
 	c->want_out = 0;
+	c->dirty = 0;
 	c->inflight = 0;
 	c->state = CONN_CLOSED;
 }
@@ -110,6 +111,7 @@ conn_fail(struct upstream *up, struct upstream_conn *c, uint64_t now, const char
 	else
 		up->st->connect_failures++;
 	conn_release(up, c);
+	r->failures++;
 	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (c->backoff_ms > up->cfg->backoff_max_ms)
 		c->backoff_ms = up->cfg->backoff_max_ms;
@@ -430,10 +432,27 @@ upstream_send(struct upstream *up, int32_t id, const uint8_t *msg, size_t len, u
 	c->inflight++;
 	c->last_used_ms = now;
 	up->st->sent++;
-	/* Only flush now if nothing was queued before: a backlog drains on EPOLLOUT. */
-	if (c->wlen == 2 + len || !c->want_out)
-		(void)conn_flush(up, c, now);
+	up->res[c->resolver].sent++;
+	/*
+	 * Written by upstream_flush() at the end of this loop iteration, so that a batch of
+	 * captured queries leaves in one send() per connection. A frame is never split by us.
+	 */
+	c->dirty = 1;
 	return 0;
+}
+
+void
+upstream_flush(struct upstream *up, uint64_t now)
+{
+	for (uint32_t i = 0; i < up->nconns; i++) {
+		struct upstream_conn *c = &up->conns[i];
+
+		if (!c->dirty)
+			continue;
+		c->dirty = 0;
+		if (c->state == CONN_READY && !c->want_out)
+			(void)conn_flush(up, c, now);	/* a backlog drains on EPOLLOUT */
+	}
 }
 
 void
@@ -447,6 +466,7 @@ upstream_done(struct upstream *up, int32_t id, int answered)
 	if (c->inflight > 0)
 		c->inflight--;
 	if (answered) {
+		up->res[c->resolver].answered++;
 		up->res[c->resolver].fails = 0;
 		up->res[c->resolver].down_until_ms = 0;
 	}
@@ -461,6 +481,7 @@ upstream_timeout(struct upstream *up, int32_t id, uint64_t now)
 	if (id < 0 || (uint32_t)id >= up->nconns)
 		return;
 	r = &up->res[up->conns[id].resolver];
+	r->failures++;
 	if (++r->fails == FAILS_TO_HOLD && up->cfg->resolver_holddown_ms > 0) {
 		r->down_until_ms = now + up->cfg->resolver_holddown_ms;
 		log_warnx("resolver %s: %u unanswered queries in a row, held down for %u ms",

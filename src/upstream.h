@@ -32,6 +32,7 @@ struct upstream_conn {
 	uint8_t			*wbuf;		/* queued bytes not yet accepted by the kernel */
 	size_t			 wlen;
 	int			 want_out;	/* registered for EPOLLOUT */
+	int			 dirty;		/* queries queued since the last flush */
 	uint32_t		 inflight;
 	uint64_t		 step_deadline_ms;	/* handshake step deadline */
 	uint64_t		 retry_ms;	/* CLOSED: not before this */
@@ -43,6 +44,9 @@ struct upstream_resolver {
 	struct endpoint		 ep;
 	uint64_t		 down_until_ms;
 	uint32_t		 fails;		/* consecutive failures */
+	uint64_t		 sent;		/* queries written to it */
+	uint64_t		 answered;	/* answers that matched */
+	uint64_t		 failures;	/* connection failures and unanswered queries */
 };
 
 struct upstream_ops {
@@ -86,9 +90,11 @@ int32_t	upstream_pick(struct upstream *, size_t len, uint64_t now_ms);
 /* True if some connection is open, opening, or may open now: waiting is worthwhile. */
 int	upstream_can_serve(const struct upstream *, uint64_t now_ms);
 
-/* Queue length prefix + msg on conn and try to send it, all in one send. 0 or -1. */
+/* Queue length prefix + msg on conn; upstream_flush() writes it. 0 or -1. */
 int	upstream_send(struct upstream *, int32_t conn, const uint8_t *msg, size_t len,
 	    uint64_t now_ms);
+/* Write what upstream_send() queued: once per loop iteration, before sleeping. */
+void	upstream_flush(struct upstream *, uint64_t now_ms);
 
 /* The daemon matched or gave up on a query that was on conn. */
 void	upstream_done(struct upstream *, int32_t conn, int answered);
