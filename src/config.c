@@ -28,6 +28,9 @@
 #define DEF_QUEUE_MAXLEN	4096	/* packets the kernel holds for us before it drops */
 #define DEF_BATCH		32	/* packets read per wake-up, one verdict for all */
 #define DEF_WBUF_MAX		(256u << 10)	/* bytes queued towards one upstream connection */
+#define DEF_LISTEN_PORT		9054	/* TCP/53 is redirected here, on both loopbacks */
+#define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
+#define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
 
 /* Open recursors of different operators, chosen in dnsfence.conf(5). */
 static const char *const default_resolvers[] = { "9.9.9.9:53", "1.1.1.1:53" };
@@ -122,6 +125,10 @@ config_defaults(struct config *c)
 	c->queue_maxlen = DEF_QUEUE_MAXLEN;
 	c->batch = DEF_BATCH;
 	c->wbuf_max = DEF_WBUF_MAX;
+	(void)config_parse_endpoint("127.0.0.1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
+	(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
+	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
+	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -207,6 +214,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("queue-maxlen",	queue_maxlen,	1, 1u << 20),
 	UKEY("batch",		batch,		1, 1024),
 	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
+	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
 };
 
 struct dur_key {
@@ -222,6 +230,7 @@ static const struct dur_key dur_keys[] = {
 	DKEY("idle-timeout",		idle_timeout_ms,	1000, 86400000),
 	DKEY("backoff-max",		backoff_max_ms,		250, 600000),
 	DKEY("resolver-holddown",	resolver_holddown_ms,	0, 3600000),
+	DKEY("tcp-idle-timeout",	tcp_idle_timeout_ms,	100, 3600000),
 };
 
 int
@@ -280,6 +289,20 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "resolver: \"%s\" is not IP[:PORT] (IPv6 as [addr]:port)", value);
 		c->nresolvers++;
+	} else if (strcmp(key, "listen-tcp") == 0) {
+		if (!c->nlisten_from_user) {
+			c->nlisten = 0;		/* the first line replaces the defaults */
+			c->nlisten_from_user = 1;
+		}
+		if (strcmp(value, "none") == 0)
+			return 0;
+		if (c->nlisten == CONFIG_MAX_LISTEN)
+			return seterr(err, errlen, file, line,
+			    "listen-tcp: more than %d addresses", CONFIG_MAX_LISTEN);
+		if (config_parse_endpoint(value, DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten]) == -1)
+			return seterr(err, errlen, file, line,
+			    "listen-tcp: \"%s\" is not IP[:PORT] or none", value);
+		c->nlisten++;
 	} else if (strcmp(key, "socks-user") == 0 || strcmp(key, "socks-password") == 0) {
 		char *dst = key[6] == 'u' ? c->socks_user : c->socks_pass;
 		size_t n = strlen(value);

@@ -9,6 +9,7 @@
 
 #define CONFIG_MAX_RESOLVERS	16	/* resolver lines accepted */
 #define CONFIG_ERRLEN		256	/* room for "file:line: reason" */
+#define CONFIG_MAX_LISTEN	4	/* listen-tcp lines accepted */
 
 /* An IPv4 or IPv6 address plus port. */
 struct endpoint {
@@ -40,6 +41,11 @@ struct config {
 	uint32_t	 batch;		/* packets read per capture wake-up */
 	uint32_t	 wbuf_max;	/* bytes queued for one upstream connection */
 	int		 nresolvers_from_user;	/* nonzero once a resolver line was seen */
+	struct endpoint	 listen_tcp[CONFIG_MAX_LISTEN];	/* TCP/53 redirected here */
+	size_t		 nlisten;
+	int		 nlisten_from_user;
+	uint32_t	 tcp_idle_timeout_ms;	/* close a TCP client idle this long */
+	uint32_t	 max_tcp_clients;	/* TCP clients at once; more are closed at accept */
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */

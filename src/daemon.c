@@ -84,6 +84,10 @@ reply(struct daemon *d, const struct pending_client *cl, uint16_t limit, const u
 	uint8_t *payload = d->pkt + hl + PKT_UDPHDR;
 	size_t plen, n;
 
+	if (cl->tcp >= 0) {	/* a TCP client: the whole answer, on its connection */
+		tcpserve_reply(&d->ts, cl->tcp, cl->tcp_gen, msg, len, now);
+		return;
+	}
 	if (len > sizeof(d->pkt) - hl - PKT_UDPHDR)
 		len = sizeof(d->pkt) - hl - PKT_UDPHDR;	/* dns_fit below cuts it properly */
 	memcpy(payload, msg, len);
@@ -233,6 +237,32 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	dispatch(d, now);	/* room on conn for what waits */
 }
 
+/* A checked query enters the pending table, or hears SERVFAIL at once if it is full. */
+static void
+admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
+    const struct pending_client *cl, uint64_t t_us)
+{
+	uint64_t now = t_us / 1000u;
+
+	if (log_getverbose() > 0) {
+		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
+
+		log_debug("query %s type %u from %s to %s%s",
+		    dns_name_str(q->q.name, q->q.namelen, name, sizeof(name)), q->q.qtype,
+		    addr_str(cl->family, cl->addr, cl->port, a, sizeof(a)),
+		    addr_str(cl->family, cl->server, cl->server_port, s, sizeof(s)),
+		    cl->tcp >= 0 ? " (tcp)" : "");
+	}
+	if (pending_add(&d->pend, msg, len, q, cl, now + d->cfg.timeout_ms, t_us) == NULL) {
+		d->st.drop_pending++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
+		servfail(d, q, cl, now);
+		return;
+	}
+	dispatch(d, now);
+}
+
 static void
 on_packet(void *arg, const struct capture_pkt *cp)
 {
@@ -240,7 +270,6 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	struct pkt_udp u;
 	struct dns_query q;
 	struct pending_client cl = { 0 };
-	struct pending *p;
 	uint64_t t_us = now_us(), now = t_us / 1000u;
 	size_t maxpay;
 	int e = PKT_OK;
@@ -272,26 +301,46 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	cl.port = u.sport;
 	cl.server_port = u.dport;
 	cl.ifindex = cp->ifindex_out ? cp->ifindex_out : cp->ifindex_in;
+	cl.tcp = -1;
 	maxpay = packet_max_payload(u.family);
 	if (q.udp_limit > maxpay)
 		q.udp_limit = (uint16_t)maxpay;
-	if (log_getverbose() > 0) {
-		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
+	admit(d, u.payload, u.paylen, &q, &cl, t_us);
+}
 
-		log_debug("query %s type %u from %s to %s",
-		    dns_name_str(q.q.name, q.q.namelen, name, sizeof(name)), q.q.qtype,
-		    addr_str(u.family, u.src, u.sport, a, sizeof(a)),
-		    addr_str(u.family, u.dst, u.dport, s, sizeof(s)));
+/* A TCP client's query: the same pipeline; the answer goes back whole on its connection. */
+static int
+on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
+{
+	struct daemon *d = arg;
+	const struct tcp_client *tc = &d->ts.cl[slot];
+	struct pending_client cl = { 0 };
+	struct dns_query q;
+	uint64_t t_us = now_us();
+	int e;
+
+	if ((e = dns_parse_query(msg, len, &q)) != DNS_OK) {
+		char a[64];
+
+		if (e == DNS_EQR || e == DNS_EOPCODE)
+			d->st.notquery++;
+		else
+			d->st.malformed++;
+		if (rl_ok(&d->rl_bad, t_us / 1000u))
+			log_warnx("TCP from %s: not a DNS query (%s): dropped",
+			    addr_str(tc->family, tc->addr, tc->port, a, sizeof(a)), dns_strerror(e));
+		return -1;
 	}
-	p = pending_add(&d->pend, u.payload, u.paylen, &q, &cl, now + d->cfg.timeout_ms, t_us);
-	if (p == NULL) {
-		d->st.drop_pending++;
-		if (rl_ok(&d->rl_bad, now))
-			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
-		servfail(d, &q, &cl, now);
-		return;
-	}
-	dispatch(d, now);
+	cl.family = tc->family;
+	memcpy(cl.addr, tc->addr, sizeof(cl.addr));
+	memcpy(cl.server, tc->orig, sizeof(cl.server));
+	cl.port = tc->port;
+	cl.server_port = tc->orig_port;
+	cl.tcp = slot;
+	cl.tcp_gen = tc->gen;
+	q.udp_limit = DNS_MAXMSG;	/* no truncation over TCP */
+	admit(d, msg, len, &q, &cl, t_us);
+	return 0;
 }
 
 /* Deadlines and connection timers. Returns the next time anything is due. */
@@ -299,7 +348,7 @@ static uint64_t
 timers(struct daemon *d, uint64_t now)
 {
 	struct pending *p;
-	uint64_t next;
+	uint64_t next, t;
 
 	while ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms <= now) {
 		d->st.expired++;
@@ -313,7 +362,8 @@ timers(struct daemon *d, uint64_t now)
 		dispatch(d, now);
 	if ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms < next)
 		next = p->deadline_ms;
-	return next;
+	t = tcpserve_timers(&d->ts, now);
+	return t < next ? t : next;
 }
 
 static void
@@ -344,6 +394,9 @@ log_stats(struct daemon *d)
 		    " state=%s", config_endpoint_str(&r->ep, name, sizeof(name)), r->sent,
 		    r->answered, r->failures, r->down_until_ms > daemon_now_ms() ? "held-down" : "up");
 	}
+	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
+	    " stalled=%" PRIu64 " overflow=%" PRIu64 " open=%u", s->tcp_accepted, s->tcp_queries,
+	    s->tcp_refused, s->tcp_stalled, s->tcp_overflow, d->ts.nopen);
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
 }
@@ -359,6 +412,7 @@ upstream_changed(const struct config *a, const struct config *b)
 }
 
 static const struct upstream_ops ops = { on_answer, on_lost, on_ready };
+static const struct tcpserve_ops tops = { on_tcp_query };
 
 static void
 reload(struct daemon *d)
@@ -376,6 +430,13 @@ reload(struct daemon *d)
 		    d->cfg.queue, d->cfg.batch);
 		n.queue = d->cfg.queue;
 		n.batch = d->cfg.batch;
+	}
+	if (n.nlisten != d->cfg.nlisten || n.max_tcp_clients != d->cfg.max_tcp_clients ||
+	    memcmp(n.listen_tcp, d->cfg.listen_tcp, n.nlisten * sizeof(n.listen_tcp[0])) != 0) {
+		log_warnx("reload: listen-tcp and max-tcp-clients change only on restart");
+		memcpy(n.listen_tcp, d->cfg.listen_tcp, sizeof(n.listen_tcp));
+		n.nlisten = d->cfg.nlisten;
+		n.max_tcp_clients = d->cfg.max_tcp_clients;
 	}
 	if (n.max_pending > d->pend.cap) {
 		log_warnx("reload: max-pending above %u needs a restart; using %u",
@@ -463,6 +524,8 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	if ((d->cap = capture_open(d->cfg.queue, d->cfg.rcvbuf, d->cfg.queue_maxlen,
 	    d->cfg.batch, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (tcpserve_open(&d->ts, &d->cfg, &d->st, d->epfd, &tops, d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (pending_init(&d->pend, d->cfg.max_pending) == -1)
 		fatal("pending table");
 	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d) == -1)
@@ -499,19 +562,23 @@ daemon_run(struct daemon *d)
 		}
 		now = daemon_now_ms();
 		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64;
+			uint64_t tag = evs[i].data.u64 & ~0xffffffffull;
+			uint32_t idx = (uint32_t)evs[i].data.u64;
 
-			if (tag == EV_CAPTURE) {
+			if (evs[i].data.u64 == EV_CAPTURE) {
 				if (capture_read(d->cap, on_packet, d, &d->overruns) == -1) {
 					d->st.capture_errors++;
 					if (rl_ok(&d->rl_capture, now))
 						log_warn("reading NFQUEUE %u", d->cfg.queue);
 				}
-			} else if (tag == EV_SIGNAL)
+			} else if (evs[i].data.u64 == EV_SIGNAL)
 				on_signal(d);
-			else if (tag & UPSTREAM_EV_TAG)
-				upstream_event(&d->up, (int32_t)(tag & 0xffffffffu), evs[i].events,
-				    now);
+			else if (tag == UPSTREAM_EV_TAG)
+				upstream_event(&d->up, (int32_t)idx, evs[i].events, now);
+			else if (tag == TCPSERVE_LISTEN_TAG)
+				tcpserve_accept(&d->ts, idx, now);
+			else if (tag == TCPSERVE_CLIENT_TAG)
+				tcpserve_event(&d->ts, (int32_t)idx, evs[i].events, now);
 		}
 	}
 	return 0;
@@ -528,6 +595,7 @@ daemon_close(struct daemon *d)
 		fail_query(d, p, now);
 	capture_close(d->cap);	/* from here the kernel drops queued packets: fail closed */
 	d->cap = NULL;
+	tcpserve_close(&d->ts);
 	upstream_destroy(&d->up);
 	pending_destroy(&d->pend);
 	inject_close(&d->inj);

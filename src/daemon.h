@@ -14,6 +14,7 @@
 #include "pending.h"
 #include "rnd.h"
 #include "stats.h"
+#include "tcpserve.h"
 #include "upstream.h"
 
 struct ratelimit {
@@ -35,6 +36,7 @@ struct daemon {
 	struct capture		*cap;
 	struct inject		 inj;
 	struct upstream		 up;
+	struct tcpserve		 ts;
 	struct pending_table	 pend;
 	struct stats		 st;
 	struct rnd		 rnd;

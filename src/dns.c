@@ -58,35 +58,46 @@ dns_set_id(uint8_t *msg, uint16_t id)
 	put16(msg, id);
 }
 
+/*
+ * A compression pointer must point back to a prior name (RFC 1035 4.1.4) after the header,
+ * and everything read after a jump must lie before that pointer. So a name only ever reads
+ * bytes before the record that holds it: dns_fit can drop later records, and rewrite the
+ * header counts, without changing a name it keeps.
+ */
 int
 dns_name_read(const uint8_t *buf, size_t len, size_t *off, uint8_t *out, uint8_t *outlen)
 {
-	size_t pos = *off, end = 0, n = 0;
+	size_t pos = *off, end = 0, n = 0, lim = len;	/* lim: reads stay below it */
 	int hops = 0, jumped = 0;
 
 	for (;;) {
 		uint8_t l;
+		size_t to;
 
-		if (pos >= len)
-			return DNS_ETRUNC;
+		if (pos >= lim)
+			return jumped ? DNS_ENAME : DNS_ETRUNC;
 		l = buf[pos];
 		if ((l & 0xc0) == 0xc0) {
-			if (pos + 1 >= len)
-				return DNS_ETRUNC;
+			if (pos + 1 >= lim)
+				return jumped ? DNS_ENAME : DNS_ETRUNC;
 			if (++hops > DNS_MAXHOPS)
 				return DNS_ENAME;
+			to = (size_t)(l & 0x3f) << 8 | buf[pos + 1];
+			if (to < DNS_HDRLEN || to >= pos)
+				return DNS_ENAME;	/* forward, into itself or the header */
 			if (!jumped)
 				end = pos + 2;
 			jumped = 1;
-			pos = (size_t)(l & 0x3f) << 8 | buf[pos + 1];
+			lim = pos;
+			pos = to;
 			continue;
 		}
 		if ((l & 0xc0) != 0)
 			return DNS_ENAME;	/* 01 and 10 label types are not in use */
 		if (n + 1 + l > DNS_MAXNAME)
 			return DNS_ENAME;
-		if (pos + 1 + l > len)
-			return DNS_ETRUNC;
+		if (pos + 1 + l > lim)
+			return jumped ? DNS_ENAME : DNS_ETRUNC;
 		out[n++] = l;
 		if (l == 0)
 			break;
@@ -282,7 +293,9 @@ dns_fit(uint8_t *msg, size_t len, size_t limit)
 
 				if (rr_skip(msg, len, &o, &type, &fixed) != DNS_OK)
 					return 0;
-				if (s == 2 && type == DNS_T_OPT && opt_len == 0) {
+				/* an OPT's owner is the root (RFC 6891 6.1.2): it can move */
+				if (s == 2 && type == DNS_T_OPT && fixed == start + 1 &&
+				    opt_len == 0) {
 					opt_off = start;
 					opt_len = o - start;
 				}
@@ -344,12 +357,12 @@ dns_name_str(const uint8_t *name, size_t namelen, char *buf, size_t buflen)
 				tmp[0] = (char)c, tl = 1;
 			else
 				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%03u", c);
-			if (o + tl + 1 >= buflen)
+			if (o + tl >= buflen)
 				goto out;
 			memcpy(buf + o, tmp, tl);
 			o += tl;
 		}
-		if (o + 2 >= buflen)
+		if (o + 1 >= buflen)
 			goto out;
 		buf[o++] = '.';
 	}

@@ -23,6 +23,8 @@ struct pending_client {
 	uint16_t	port;
 	uint16_t	server_port;
 	uint32_t	ifindex;	/* scopes a link-local client address */
+	int32_t		tcp;		/* TCP client slot, or -1: the client came over UDP */
+	uint32_t	tcp_gen;	/* that slot's generation, so a reused slot gets nothing */
 };
 
 struct pending {

@@ -28,6 +28,12 @@ struct stats {
 	uint64_t	resends;	/* queries re-sent after a connection was lost */
 	uint64_t	bad_answers;	/* answers with no matching query or question: dropped */
 	uint64_t	sent;		/* queries written upstream */
+	/* TCP listener */
+	uint64_t	tcp_accepted;	/* client connections accepted */
+	uint64_t	tcp_queries;	/* queries read from them */
+	uint64_t	tcp_refused;	/* closed at accept: max-tcp-clients or out of fds */
+	uint64_t	tcp_stalled;	/* closed at the idle deadline with a partial frame */
+	uint64_t	tcp_overflow;	/* closed: the client stopped reading its answers */
 	/* latency of answered queries, microseconds */
 	uint64_t	lat[STATS_LAT_BUCKETS];
 	uint64_t	lat_samples;

@@ -1,0 +1,336 @@
+/* tcpserve.c: RFC 7766 TCP DNS server side for redirected TCP/53 connections. */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "log.h"
+#include "tcpserve.h"
+
+#define TCP_BACKLOG	128
+#define TCP_RBUF	(2 + DNS_MAXMSG)	/* one whole frame */
+
+static void
+sa_to(const struct sockaddr_storage *ss, int *family, uint8_t *addr, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		*family = AF_INET6;
+		memcpy(addr, &a->sin6_addr, 16);
+		*port = ntohs(a->sin6_port);
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		*family = AF_INET;
+		memcpy(addr, &a->sin_addr, 4);
+		*port = ntohs(a->sin_port);
+	}
+}
+
+static int
+ep_to_sa(const struct endpoint *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(ep->port);
+		memcpy(&a->sin6_addr, ep->addr, 16);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(ep->port);
+	memcpy(&a->sin_addr, ep->addr, 4);
+	return sizeof(*a);
+}
+
+int
+tcpserve_open(struct tcpserve *ts, const struct config *cfg, struct stats *st, int epfd,
+    const struct tcpserve_ops *ops, void *arg, char *err, size_t errlen)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->cfg = cfg;
+	ts->st = st;
+	ts->epfd = epfd;
+	ts->ops = *ops;
+	ts->arg = arg;
+	ts->ncl = cfg->max_tcp_clients;
+	if ((ts->cl = calloc(ts->ncl, sizeof(*ts->cl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (uint32_t i = 0; i < ts->ncl; i++)
+		ts->cl[i].fd = -1;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct endpoint *ep = &cfg->listen_tcp[i];
+		struct sockaddr_storage ss;
+		struct epoll_event ev = { .events = EPOLLIN };
+		char name[64];
+		int one = 1, fd;
+		socklen_t sl = (socklen_t)ep_to_sa(ep, &ss);
+
+		config_endpoint_str(ep, name, sizeof(name));
+		fd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1 && !cfg->nlisten_from_user && ep->family == AF_INET6 &&
+		    errno == EAFNOSUPPORT)
+			continue;	/* default [::1] on a kernel without IPv6 */
+		if (fd == -1) {
+			snprintf(err, errlen, "listen-tcp %s: socket: %s", name, strerror(errno));
+			return -1;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ep->family == AF_INET6)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+			int e = errno;
+
+			close(fd);
+			if (!cfg->nlisten_from_user && ep->family == AF_INET6 &&
+			    e == EADDRNOTAVAIL) {
+				log_warnx("listen-tcp %s: no IPv6 loopback, skipped", name);
+				continue;
+			}
+			snprintf(err, errlen, "listen-tcp %s: bind: %s", name, strerror(e));
+			return -1;
+		}
+		if (listen(fd, TCP_BACKLOG) == -1) {
+			snprintf(err, errlen, "listen-tcp %s: listen: %s", name, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		ev.data.u64 = TCPSERVE_LISTEN_TAG | ts->nlisten;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			snprintf(err, errlen, "listen-tcp %s: epoll: %s", name, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		ts->lfd[ts->nlisten++] = fd;
+	}
+	return 0;
+}
+
+static void
+client_close(struct tcpserve *ts, struct tcp_client *c)
+{
+	if (c->fd == -1)
+		return;
+	(void)epoll_ctl(ts->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->rbuf);
+	free(c->wbuf);
+	c->rbuf = c->wbuf = NULL;
+	c->fd = -1;
+	c->rlen = c->wlen = 0;
+	c->outstanding = 0;
+	c->gen++;		/* answers still on their way for the old client are dropped */
+	ts->nopen--;
+}
+
+static int
+client_epoll(struct tcpserve *ts, struct tcp_client *c, int op, int out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0) };
+
+	ev.data.u64 = TCPSERVE_CLIENT_TAG | (uint32_t)(c - ts->cl);
+	c->want_out = out;
+	return epoll_ctl(ts->epfd, op, c->fd, &ev);
+}
+
+void
+tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
+{
+	if (li >= ts->nlisten)
+		return;
+	for (;;) {
+		struct sockaddr_storage ss, od;
+		socklen_t sl = sizeof(ss), ol = sizeof(od);
+		struct tcp_client *c = NULL;
+		int fd = accept4(ts->lfd[li], (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				ts->st->tcp_refused++;	/* back off: the next wake retries */
+			}
+			return;
+		}
+		for (uint32_t i = 0; i < ts->ncl; i++)
+			if (ts->cl[i].fd == -1) {
+				c = &ts->cl[i];
+				break;
+			}
+		if (c == NULL) {
+			ts->st->tcp_refused++;	/* max-tcp-clients: close at once */
+			close(fd);
+			continue;
+		}
+		c->rbuf = malloc(TCP_RBUF);
+		c->wbuf = malloc(ts->cfg->wbuf_max);
+		if (c->rbuf == NULL || c->wbuf == NULL) {
+			free(c->rbuf);
+			free(c->wbuf);
+			c->rbuf = c->wbuf = NULL;
+			ts->st->tcp_refused++;
+			close(fd);
+			return;
+		}
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->fd = fd;
+		ts->nopen++;
+		sa_to(&ss, &c->family, c->addr, &c->port);
+		/* The address the client meant, before REDIRECT rewrote it (for the logs). */
+		if (getsockopt(fd, c->family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+		    c->family == AF_INET6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST, &od, &ol) == 0) {
+			int f;
+			sa_to(&od, &f, c->orig, &c->orig_port);
+		} else if (getsockname(fd, (struct sockaddr *)&od, &ol) == 0) {
+			int f;
+			sa_to(&od, &f, c->orig, &c->orig_port);
+		}
+		c->active_ms = now;
+		ts->st->tcp_accepted++;
+		if (client_epoll(ts, c, EPOLL_CTL_ADD, 0) == -1)
+			client_close(ts, c);
+	}
+}
+
+static void
+client_flush(struct tcpserve *ts, struct tcp_client *c)
+{
+	while (c->wlen > 0) {
+		ssize_t n = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			client_close(ts, c);
+			return;
+		}
+		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
+		c->wlen -= (size_t)n;
+	}
+	if ((c->wlen > 0) != c->want_out && client_epoll(ts, c, EPOLL_CTL_MOD, c->wlen > 0) == -1)
+		client_close(ts, c);
+}
+
+void
+tcpserve_reply(struct tcpserve *ts, int32_t slot, uint32_t gen, const uint8_t *msg, size_t len,
+    uint64_t now)
+{
+	struct tcp_client *c;
+
+	if (slot < 0 || (uint32_t)slot >= ts->ncl)
+		return;
+	c = &ts->cl[slot];
+	if (c->fd == -1 || c->gen != gen || len > DNS_MAXMSG)
+		return;
+	if (c->outstanding > 0)
+		c->outstanding--;
+	if (c->wlen + 2 + len > ts->cfg->wbuf_max) {
+		ts->st->tcp_overflow++;		/* the client does not read: bounded, closed */
+		client_close(ts, c);
+		return;
+	}
+	c->wbuf[c->wlen] = (uint8_t)(len >> 8);
+	c->wbuf[c->wlen + 1] = (uint8_t)len;
+	memcpy(c->wbuf + c->wlen + 2, msg, len);
+	c->wlen += 2 + len;
+	c->active_ms = now;
+	if (!c->want_out)
+		client_flush(ts, c);
+}
+
+void
+tcpserve_event(struct tcpserve *ts, int32_t slot, uint32_t events, uint64_t now)
+{
+	struct tcp_client *c;
+	uint32_t gen;
+
+	if (slot < 0 || (uint32_t)slot >= ts->ncl)
+		return;
+	c = &ts->cl[slot];
+	gen = c->gen;
+	if (c->fd != -1 && (events & EPOLLOUT))
+		client_flush(ts, c);
+	if (c->fd == -1 || c->gen != gen || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		size_t off = 0;
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			client_close(ts, c);	/* its outstanding answers will be dropped */
+			return;
+		}
+		c->rlen += (size_t)n;
+		while (c->rlen - off >= 2) {
+			size_t fl = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
+
+			if (c->rlen - off - 2 < fl)
+				break;
+			c->active_ms = now;
+			c->outstanding++;
+			ts->st->tcp_queries++;
+			if (ts->ops.query(ts->arg, slot, c->rbuf + off + 2, fl) == -1 &&
+			    c->fd != -1 && c->gen == gen && c->outstanding > 0)
+				c->outstanding--;
+			if (c->fd == -1 || c->gen != gen)
+				return;	/* closed while answering (write buffer overflow) */
+			off += 2 + fl;
+		}
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+}
+
+uint64_t
+tcpserve_timers(struct tcpserve *ts, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (uint32_t i = 0; i < ts->ncl && ts->nopen > 0; i++) {
+		struct tcp_client *c = &ts->cl[i];
+		uint64_t t;
+
+		if (c->fd == -1 || c->outstanding > 0)
+			continue;	/* a query in flight ends by its own deadline */
+		t = c->active_ms + ts->cfg->tcp_idle_timeout_ms;
+		if (t <= now) {
+			if (c->rlen > 0)
+				ts->st->tcp_stalled++;	/* a partial frame, then silence */
+			client_close(ts, c);
+			continue;
+		}
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+void
+tcpserve_close(struct tcpserve *ts)
+{
+	for (uint32_t i = 0; i < ts->ncl; i++)
+		client_close(ts, &ts->cl[i]);
+	for (size_t i = 0; i < ts->nlisten; i++)
+		close(ts->lfd[i]);
+	free(ts->cl);
+	ts->cl = NULL;
+	ts->nlisten = 0;
+}
