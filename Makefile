@@ -79,9 +79,17 @@ check: deps all unit
 demo: deps all
 	bash tests/demo.sh
 
+SHAREDIR ?= $(PREFIX)/share/dnsfence
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(SHAREDIR)/iptables $(DESTDIR)$(SHAREDIR)/nftables
 	install -m 0755 $(B)/dnsfence $(DESTDIR)$(SBINDIR)/dnsfence
+	sed 's|@RULESDIR@|$(SHAREDIR)|' src/dnsfence-firewall.sh >$(B)/dnsfence-firewall
+	install -m 0755 $(B)/dnsfence-firewall $(DESTDIR)$(SBINDIR)/dnsfence-firewall
+	install -m 0644 iptables/dnsfence.rules $(DESTDIR)$(SHAREDIR)/iptables/dnsfence.rules
+	install -m 0644 nftables/dnsfence.nft $(DESTDIR)$(SHAREDIR)/nftables/dnsfence.nft
+	install -m 0644 docs/dnsfence-firewall.8 $(DESTDIR)$(MANDIR)/man8/dnsfence-firewall.8
 	install -m 0644 docs/dnsfence.8 $(DESTDIR)$(MANDIR)/man8/dnsfence.8
 	install -m 0644 docs/dnsfence.conf.5 $(DESTDIR)$(MANDIR)/man5/dnsfence.conf.5
 
