@@ -22,7 +22,7 @@ ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
 
 B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
-PURE	 = config dns packet socks5 pending stats
+PURE	 = config dns packet socks5 pending stats policy
 # Edges: sockets, clock, signals.
 EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dns.h"
 
 /* Defaults: one place, one line each on what they bound. */
 #define DEF_QUEUE		0
@@ -129,6 +130,7 @@ config_defaults(struct config *c)
 	(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
+	c->reject_private = 1;	/* like Tor's ClientDNSRejectInternalAddresses */
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -160,7 +162,8 @@ parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	if (!isdigit((unsigned char)s[0]))
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* base 0 would read a leading 0 as octal: "010" must be ten */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || *end != '\0' || v < lo || v > hi)
 		return -1;
 	*out = v;
@@ -303,6 +306,25 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "listen-tcp: \"%s\" is not IP[:PORT] or none", value);
 		c->nlisten++;
+	} else if (strcmp(key, "reject-private") == 0) {
+		if (strcmp(value, "yes") == 0)
+			c->reject_private = 1;
+		else if (strcmp(value, "no") == 0)
+			c->reject_private = 0;
+		else
+			return seterr(err, errlen, file, line,
+			    "reject-private: \"%s\" is not yes or no", value);
+	} else if (strcmp(key, "allow-private") == 0) {
+		uint8_t wire[DNS_MAXNAME];
+
+		if (c->nallow_private == CONFIG_MAX_ALLOW_PRIVATE)
+			return seterr(err, errlen, file, line,
+			    "allow-private: more than %d names", CONFIG_MAX_ALLOW_PRIVATE);
+		if (strlen(value) >= sizeof(c->allow_private[0]) ||
+		    dns_name_from_text(value, wire, sizeof(wire)) == 0)
+			return seterr(err, errlen, file, line,
+			    "allow-private: \"%s\" is not a domain name", value);
+		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
 	} else if (strcmp(key, "socks-user") == 0 || strcmp(key, "socks-password") == 0) {
 		char *dst = key[6] == 'u' ? c->socks_user : c->socks_pass;
 		size_t n = strlen(value);

@@ -10,6 +10,7 @@
 #define CONFIG_MAX_RESOLVERS	16	/* resolver lines accepted */
 #define CONFIG_ERRLEN		256	/* room for "file:line: reason" */
 #define CONFIG_MAX_LISTEN	4	/* listen-tcp lines accepted */
+#define CONFIG_MAX_ALLOW_PRIVATE 16	/* allow-private lines accepted */
 
 /* An IPv4 or IPv6 address plus port. */
 struct endpoint {
@@ -46,6 +47,9 @@ struct config {
 	int		 nlisten_from_user;
 	uint32_t	 tcp_idle_timeout_ms;	/* close a TCP client idle this long */
 	uint32_t	 max_tcp_clients;	/* TCP clients at once; more are closed at accept */
+	int		 reject_private;	/* strip private addresses from answers */
+	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
+	size_t		 nallow_private;
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */

@@ -20,6 +20,9 @@
 #define MAX_EVENTS	64	/* epoll events handled per wake-up */
 #define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
 
+_Static_assert(POLICY_NVERDICTS <= sizeof(((struct stats *)0)->local) / sizeof(uint64_t),
+    "stats.local too small for the policy verdicts");
+
 static uint64_t
 now_us(void)
 {
@@ -229,6 +232,29 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 		return;
 	}
 	upstream_done(&d->up, conn, 1);
+	if (d->cfg.reject_private && !policy_private_allowed(&d->pol, &p->query.q)) {
+		size_t flen;
+		unsigned removed;
+
+		if ((e = dns_filter_private(msg, len, d->filt, sizeof(d->filt), &flen,
+		    &removed)) != DNS_OK) {
+			if (rl_ok(&d->rl_answer, now))
+				log_warnx("answer on conn %d: cannot filter private addresses (%s): "
+				    "SERVFAIL", conn, dns_strerror(e));
+			fail_query(d, p, now);
+			return;
+		}
+		if (removed > 0) {
+			d->st.private_answers++;
+			d->st.private_removed += removed;
+			if (rl_ok(&d->rl_policy, now))
+				log_warnx("answer on conn %d: removed %u private or loopback "
+				    "address record(s) (reject-private)", conn, removed);
+			msg = d->filt;
+			len = flen;
+		}
+	}
+	dns_clear_ad(msg, len);		/* nothing here validated it */
 	dns_set_id(msg, p->query.id);
 	d->st.answered++;
 	stats_latency_add(&d->st, now_us() - p->start_us);
@@ -243,7 +269,21 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
     const struct pending_client *cl, uint64_t t_us)
 {
 	uint64_t now = t_us / 1000u;
+	enum policy_verdict v = policy_classify(&d->pol, &q->q);
 
+	if (v != POLICY_FORWARD) {
+		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + 16 + 11];
+		size_t n = policy_answer(v, q, ans, sizeof(ans));
+		char a[64];
+
+		d->st.local[v]++;
+		if (rl_ok(&d->rl_policy, now))
+			log_info("%s query from %s answered locally, never sent upstream",
+			    policy_name(v), addr_str(cl->family, cl->addr, cl->port, a, sizeof(a)));
+		if (n > 0)
+			reply(d, cl, q->udp_limit, ans, n, now);
+		return;
+	}
 	if (log_getverbose() > 0) {
 		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
 
@@ -394,6 +434,11 @@ log_stats(struct daemon *d)
 		    " state=%s", config_endpoint_str(&r->ep, name, sizeof(name)), r->sent,
 		    r->answered, r->failures, r->down_until_ms > daemon_now_ms() ? "held-down" : "up");
 	}
+	log_info("stats policy: onion=%" PRIu64 " exit=%" PRIu64 " localhost=%" PRIu64
+	    " mdns=%" PRIu64 " private_ptr=%" PRIu64 " invalid=%" PRIu64 " private_answers=%" PRIu64
+	    " private_removed=%" PRIu64, s->local[POLICY_ONION], s->local[POLICY_EXIT],
+	    s->local[POLICY_LOCALHOST], s->local[POLICY_MDNS], s->local[POLICY_PRIVATE_PTR],
+	    s->local[POLICY_INVALID], s->private_answers, s->private_removed);
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " open=%u", s->tcp_accepted, s->tcp_queries,
 	    s->tcp_refused, s->tcp_stalled, s->tcp_overflow, d->ts.nopen);
@@ -462,6 +507,7 @@ reload(struct daemon *d)
 		log_info("reload: new upstream settings, reconnecting");
 	} else
 		d->cfg = n;
+	policy_init(&d->pol, &d->cfg);
 	log_info("reload: configuration reloaded from %s", d->src.path);
 }
 
@@ -524,6 +570,7 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	if ((d->cap = capture_open(d->cfg.queue, d->cfg.rcvbuf, d->cfg.queue_maxlen,
 	    d->cfg.batch, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	policy_init(&d->pol, &d->cfg);
 	if (tcpserve_open(&d->ts, &d->cfg, &d->st, d->epfd, &tops, d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (pending_init(&d->pend, d->cfg.max_pending) == -1)

@@ -12,6 +12,7 @@
 #include "inject.h"
 #include "packet.h"
 #include "pending.h"
+#include "policy.h"
 #include "rnd.h"
 #include "stats.h"
 #include "tcpserve.h"
@@ -37,6 +38,7 @@ struct daemon {
 	struct inject		 inj;
 	struct upstream		 up;
 	struct tcpserve		 ts;
+	struct policy		 pol;
 	struct pending_table	 pend;
 	struct stats		 st;
 	struct rnd		 rnd;
@@ -44,8 +46,9 @@ struct daemon {
 	int			 sigfd;
 	int			 quit;
 	uint64_t		 overruns;	/* kernel dropped: our socket buffer was full */
-	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture;
+	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture, rl_policy;
 	uint8_t			 pkt[PKT_MAXLEN];	/* reply being built */
+	uint8_t			 filt[DNS_MAXMSG];	/* answer rebuilt without private addresses */
 };
 
 /* Read the configuration: file, then overrides, then cross-checks. 0 or -1 with err. */

@@ -1,4 +1,5 @@
 /* dns.c: DNS message checks and rewrites (RFC 1035, 6891, 7766). Pure. */
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #define F_TC		0x0200
 #define F_RD		0x0100
 #define F_RA		0x0080
+#define F_AD		0x0020
 #define EDNS_DO		0x8000
 
 static const char *const dns_errstr[] = {
@@ -64,8 +66,17 @@ dns_set_id(uint8_t *msg, uint16_t id)
  * bytes before the record that holds it: dns_fit can drop later records, and rewrite the
  * header counts, without changing a name it keeps.
  */
+static int name_expand(const uint8_t *, size_t, size_t *, uint8_t *, uint8_t *, int);
+
 int
 dns_name_read(const uint8_t *buf, size_t len, size_t *off, uint8_t *out, uint8_t *outlen)
+{
+	return name_expand(buf, len, off, out, outlen, 1);
+}
+
+/* Follow compression, check every bound; lower-case the copy if fold. */
+static int
+name_expand(const uint8_t *buf, size_t len, size_t *off, uint8_t *out, uint8_t *outlen, int fold)
 {
 	size_t pos = *off, end = 0, n = 0, lim = len;	/* lim: reads stay below it */
 	int hops = 0, jumped = 0;
@@ -103,7 +114,7 @@ dns_name_read(const uint8_t *buf, size_t len, size_t *off, uint8_t *out, uint8_t
 			break;
 		for (size_t i = 0; i < l; i++) {
 			uint8_t c = buf[pos + 1 + i];
-			out[n++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+			out[n++] = (fold && c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 		}
 		pos += 1 + (size_t)l;
 	}
@@ -371,4 +382,279 @@ dns_name_str(const uint8_t *name, size_t namelen, char *buf, size_t buflen)
 out:
 	buf[o] = '\0';
 	return buf;
+}
+
+size_t
+dns_synth(const struct dns_query *qr, uint8_t rcode, const uint8_t *rdata, uint16_t rdlen,
+    uint32_t ttl, uint8_t *out, size_t cap)
+{
+	size_t qend = DNS_HDRLEN + qr->q.namelen + 4;
+	size_t n = qend + (rdlen ? 2 + 10 + (size_t)rdlen : 0) + (qr->edns ? 11 : 0);
+	uint8_t *o;
+
+	if (cap < n)
+		return 0;
+	memset(out, 0, n);
+	put16(out, qr->id);
+	put16(out + 2, F_QR | F_AA | F_RD | F_RA | (rcode & 0x0f));
+	put16(out + 4, 1);
+	memcpy(out + DNS_HDRLEN, qr->q.name, qr->q.namelen);
+	put16(out + DNS_HDRLEN + qr->q.namelen, qr->q.qtype);
+	put16(out + DNS_HDRLEN + qr->q.namelen + 2, qr->q.qclass);
+	o = out + qend;
+	if (rdlen) {
+		put16(out + 6, 1);
+		put16(o, 0xc000 | DNS_HDRLEN);	/* owner: the question's name */
+		put16(o + 2, qr->q.qtype);
+		put16(o + 4, qr->q.qclass);
+		put16(o + 6, (uint16_t)(ttl >> 16));
+		put16(o + 8, (uint16_t)ttl);
+		put16(o + 10, rdlen);
+		memcpy(o + 12, rdata, rdlen);
+		o += 12 + rdlen;
+	}
+	if (qr->edns) {
+		put16(out + 10, 1);
+		o[0] = 0;
+		put16(o + 1, DNS_T_OPT);
+		put16(o + 3, DNS_OUR_EDNS);
+		put16(o + 7, qr->do_bit ? EDNS_DO : 0);
+	}
+	return n;
+}
+
+void
+dns_clear_ad(uint8_t *msg, size_t len)
+{
+	if (len >= DNS_HDRLEN)
+		put16(msg + 2, get16(msg + 2) & (uint16_t)~F_AD);
+}
+
+static int
+v4_private(const uint8_t *a)
+{
+	return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+	    (a[0] == 169 && a[1] == 254) ||
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168) ||
+	    (a[0] == 100 && (a[1] & 0xc0) == 64);
+}
+
+int
+dns_addr_is_private(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (family == AF_INET)
+		return v4_private(a);
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return 1;				/* :: and ::1 */
+	if ((a[0] & 0xfe) == 0xfc)
+		return 1;				/* fc00::/7 unique local */
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return 1;				/* fe80::/10 link-local */
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+		return 1;				/* fec0::/10 site-local */
+	if (memcmp(a, zero, 10) == 0 && ((a[10] == 0xff && a[11] == 0xff) ||
+	    (a[10] == 0 && a[11] == 0)))
+		return v4_private(a + 12);		/* ::ffff:a.b.c.d, ::a.b.c.d */
+	return 0;
+}
+
+/* Types whose RDATA may hold compressed names (RFC 3597 section 4). */
+static int
+rdata_names(uint16_t type, size_t *prefix, int *nnames, size_t *suffix)
+{
+	*prefix = 0;
+	*suffix = 0;
+	*nnames = 1;
+	switch (type) {
+	case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:	/* NS..PTR */
+		return 1;
+	case 15:			/* MX: preference, exchange */
+		*prefix = 2;
+		return 1;
+	case 6:				/* SOA: mname, rname, 5 x 32 bits */
+		*nnames = 2;
+		*suffix = 20;
+		return 1;
+	case 14:			/* MINFO */
+		*nnames = 2;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+put_name(const uint8_t *msg, size_t len, size_t *off, uint8_t *out, size_t cap, size_t *o)
+{
+	uint8_t name[DNS_MAXNAME], nl;
+	int e;
+
+	if ((e = name_expand(msg, len, off, name, &nl, 0)) != DNS_OK)
+		return e;
+	if (*o + nl > cap)
+		return DNS_ENOSPACE;
+	memcpy(out + *o, name, nl);
+	*o += nl;
+	return DNS_OK;
+}
+
+int
+dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+    unsigned *removed)
+{
+	struct dns_question q;
+	size_t off = DNS_HDRLEN, o;
+	unsigned counts[3], kept[3] = { 0, 0, 0 }, drop = 0;
+	int e;
+
+	*removed = 0;
+	if (len < DNS_HDRLEN)
+		return DNS_ETRUNC;
+	if (get16(msg + 4) != 1)
+		return DNS_EQDCOUNT;
+	if ((e = question_read(msg, len, &off, &q)) != DNS_OK)
+		return e;
+	counts[0] = get16(msg + 6);
+	counts[1] = get16(msg + 8);
+	counts[2] = get16(msg + 10);
+	/* First pass: anything to remove? */
+	{
+		size_t p = off;
+		for (int s = 0; s < 3; s++)
+			for (unsigned i = 0; i < counts[s]; i++) {
+				size_t fixed;
+				uint16_t type;
+
+				if ((e = rr_skip(msg, len, &p, &type, &fixed)) != DNS_OK)
+					return e;
+				if (get16(msg + fixed + 2) != DNS_C_IN)
+					continue;
+				if ((type == DNS_T_A && get16(msg + fixed + 8) == 4 &&
+				    dns_addr_is_private(AF_INET, msg + fixed + 10)) ||
+				    (type == DNS_T_AAAA && get16(msg + fixed + 8) == 16 &&
+				    dns_addr_is_private(AF_INET6, msg + fixed + 10)))
+					drop++;
+			}
+	}
+	if (drop == 0)
+		return DNS_OK;
+	/* Second pass: rebuild without them, every name written out in full. */
+	if (cap < DNS_HDRLEN)
+		return DNS_ENOSPACE;
+	memcpy(out, msg, DNS_HDRLEN);
+	o = DNS_HDRLEN;
+	{
+		size_t p = DNS_HDRLEN;
+		if ((e = put_name(msg, len, &p, out, cap, &o)) != DNS_OK)
+			return e;
+		if (o + 4 > cap)
+			return DNS_ENOSPACE;
+		memcpy(out + o, msg + p, 4);
+		o += 4;
+	}
+	for (int s = 0; s < 3; s++) {
+		for (unsigned i = 0; i < counts[s]; i++) {
+			size_t start = off, fixed, rdstart, rdend, pre, suf, lenpos;
+			uint16_t type, rdlen;
+			int nn;
+
+			(void)rr_skip(msg, len, &off, &type, &fixed);
+			rdlen = get16(msg + fixed + 8);
+			rdstart = fixed + 10;
+			rdend = rdstart + rdlen;
+			if (get16(msg + fixed + 2) == DNS_C_IN &&
+			    ((type == DNS_T_A && rdlen == 4 && dns_addr_is_private(AF_INET, msg + rdstart)) ||
+			    (type == DNS_T_AAAA && rdlen == 16 &&
+			    dns_addr_is_private(AF_INET6, msg + rdstart))))
+				continue;
+			if ((e = put_name(msg, len, &start, out, cap, &o)) != DNS_OK)
+				return e;
+			if (o + 10 > cap)
+				return DNS_ENOSPACE;
+			memcpy(out + o, msg + fixed, 8);	/* type, class, TTL */
+			lenpos = o + 8;
+			o += 10;
+			if (rdata_names(type, &pre, &nn, &suf)) {
+				size_t p = rdstart + pre;
+
+				if (p > rdend || o + pre > cap)
+					return DNS_ENOSPACE;
+				memcpy(out + o, msg + rdstart, pre);
+				o += pre;
+				for (int k = 0; k < nn; k++)
+					if ((e = put_name(msg, len, &p, out, cap, &o)) != DNS_OK)
+						return e;
+				if (p + suf != rdend)
+					return DNS_ETRUNC;	/* RDATA length disagrees */
+				if (o + suf > cap)
+					return DNS_ENOSPACE;
+				memcpy(out + o, msg + p, suf);
+				o += suf;
+			} else {
+				if (o + rdlen > cap)
+					return DNS_ENOSPACE;
+				memcpy(out + o, msg + rdstart, rdlen);
+				o += rdlen;
+			}
+			if (o - lenpos - 2 > 0xffff)
+				return DNS_ENOSPACE;
+			put16(out + lenpos, (uint16_t)(o - lenpos - 2));
+			kept[s]++;
+		}
+	}
+	if (o > DNS_MAXMSG)
+		return DNS_ENOSPACE;
+	put16(out + 6, (uint16_t)kept[0]);
+	put16(out + 8, (uint16_t)kept[1]);
+	put16(out + 10, (uint16_t)kept[2]);
+	*outlen = o;
+	*removed = drop;
+	return DNS_OK;
+}
+
+int
+dns_name_has_suffix(const uint8_t *name, size_t namelen, const uint8_t *suffix, size_t suffixlen)
+{
+	size_t i = 0;
+
+	if (suffixlen > namelen)
+		return 0;
+	/* walk label boundaries; a suffix must start on one */
+	while (i < namelen) {
+		if (namelen - i == suffixlen)
+			return memcmp(name + i, suffix, suffixlen) == 0;
+		if (name[i] == 0)
+			break;
+		i += 1 + (size_t)name[i];
+	}
+	return 0;
+}
+
+size_t
+dns_name_from_text(const char *text, uint8_t *out, size_t cap)
+{
+	size_t n = 0, tl = strlen(text);
+
+	if (tl > 0 && text[tl - 1] == '.')
+		tl--;
+	for (size_t i = 0; i < tl;) {
+		size_t j = i;
+
+		while (j < tl && text[j] != '.')
+			j++;
+		if (j == i || j - i > DNS_MAXLABEL || n + 1 + (j - i) + 1 > cap ||
+		    n + 1 + (j - i) + 1 > DNS_MAXNAME)
+			return 0;
+		out[n++] = (uint8_t)(j - i);
+		for (; i < j; i++)
+			out[n++] = (uint8_t)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+		i = j + 1;
+	}
+	if (n + 1 > cap)
+		return 0;
+	out[n++] = 0;
+	return n;
 }

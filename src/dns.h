@@ -13,8 +13,14 @@
 #define DNS_MAXMSG	65535	/* a message on TCP */
 #define DNS_OUR_EDNS	1232	/* UDP size we advertise in messages we make */
 
+#define DNS_T_A		1
+#define DNS_T_AAAA	28
 #define DNS_T_OPT	41
-#define DNS_RCODE_SERVFAIL 2
+#define DNS_C_IN	1
+#define DNS_RCODE_NOERROR	0
+#define DNS_RCODE_SERVFAIL	2
+#define DNS_RCODE_NXDOMAIN	3
+#define DNS_RCODE_REFUSED	5
 
 enum dns_err {
 	DNS_OK = 0,
@@ -72,6 +78,40 @@ size_t	dns_servfail(const struct dns_query *qr, uint8_t *out, size_t cap);
  * new length, or 0 if msg does not parse or even header+question+OPT do not fit.
  */
 size_t	dns_fit(uint8_t *msg, size_t len, size_t limit);
+
+/*
+ * An answer made here for qr: rcode, and when rdlen > 0 one record of the question's own
+ * type and class carrying rdata with ttl. AA is set (we are authoritative for what we
+ * synthesise); an OPT is added if the query had one. Returns length, 0 if cap is too small.
+ */
+size_t	dns_synth(const struct dns_query *qr, uint8_t rcode, const uint8_t *rdata,
+	    uint16_t rdlen, uint32_t ttl, uint8_t *out, size_t cap);
+
+/* Clear the AD bit: we have not validated what we pass on. */
+void	dns_clear_ad(uint8_t *msg, size_t len);
+
+/*
+ * True for addresses no public name should point to: unspecified, loopback, RFC 1918,
+ * link-local, CGNAT (100.64/10), IPv6 ULA (fc00::/7) and site-local, and IPv4-mapped or
+ * -compatible forms of those. addr is 4 bytes for AF_INET, 16 for AF_INET6.
+ */
+int	dns_addr_is_private(int family, const uint8_t *addr);
+
+/*
+ * Drop every IN A/AAAA record with a private address from an answer that passed
+ * dns_check_answer. If none is found, *removed = 0 and out is untouched. Otherwise the
+ * message is rebuilt into out with names uncompressed (so no pointer can dangle), and
+ * *outlen is its length. Returns DNS_OK, or an error (DNS_ENOSPACE if it does not fit).
+ */
+int	dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+	    size_t *outlen, unsigned *removed);
+
+/* Does name (wire, lower case) equal suffix or end in "." suffix? suffix is wire too. */
+int	dns_name_has_suffix(const uint8_t *name, size_t namelen, const uint8_t *suffix,
+	    size_t suffixlen);
+
+/* Text ("example.com" or "example.com.") to lower-case wire form. Returns length or 0. */
+size_t	dns_name_from_text(const char *, uint8_t *out, size_t cap);
 
 /* Printable, escaped form of a wire name for logs. */
 const char *dns_name_str(const uint8_t *name, size_t namelen, char *buf, size_t buflen);

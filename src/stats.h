@@ -28,6 +28,10 @@ struct stats {
 	uint64_t	resends;	/* queries re-sent after a connection was lost */
 	uint64_t	bad_answers;	/* answers with no matching query or question: dropped */
 	uint64_t	sent;		/* queries written upstream */
+	/* answer safety */
+	uint64_t	local[8];	/* answered locally, by policy verdict (policy.h) */
+	uint64_t	private_answers;	/* answers that carried private addresses */
+	uint64_t	private_removed;	/* A/AAAA records removed from them */
 	/* TCP listener */
 	uint64_t	tcp_accepted;	/* client connections accepted */
 	uint64_t	tcp_queries;	/* queries read from them */
