@@ -15,7 +15,7 @@ WERROR	 = -Werror
 endif
 -include config.mk
 
-PKGS	 = libnetfilter_queue libmnl
+PKGS	 = libnetfilter_queue libmnl libseccomp libcap
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
@@ -24,7 +24,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy
 # Edges: sockets, clock, signals.
-EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve
+EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
@@ -35,6 +35,15 @@ $(B)/dnsfence: $(OBJS)
 
 $(B)/%.o: src/%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The same daemon with test-only hooks (SIGUSR2 makes a forbidden system call). Never installed.
+TH_OBJS	 = $(addprefix $(B)/th/,$(addsuffix .o,$(PURE) $(EDGE)))
+$(B)/dnsfence-testhooks: $(TH_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(TH_OBJS) $(PKG_LIBS)
+
+$(B)/th/%.o: src/%.c $(HDRS)
+	@mkdir -p $(B)/th
+	$(CC) $(ALL_CFLAGS) -DDNSFENCE_TEST_HOOKS -c -o $@ $<
 
 $(B):
 	mkdir -p $(B)
@@ -73,13 +82,14 @@ fuzz: $(FUZZ_BIN)
 deps:
 	sh tests/deps.sh
 
-check: deps all unit
+check: deps all $(B)/dnsfence-testhooks unit
 	sh tests/run.sh
 
 demo: deps all
 	bash tests/demo.sh
 
 SHAREDIR ?= $(PREFIX)/share/dnsfence
+CHROOTDIR ?= /var/lib/dnsfence
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
@@ -90,6 +100,11 @@ install: all
 	install -m 0644 iptables/dnsfence.rules $(DESTDIR)$(SHAREDIR)/iptables/dnsfence.rules
 	install -m 0644 nftables/dnsfence.nft $(DESTDIR)$(SHAREDIR)/nftables/dnsfence.nft
 	install -m 0644 docs/dnsfence-firewall.8 $(DESTDIR)$(MANDIR)/man8/dnsfence-firewall.8
+	install -d -o root -m 0755 $(DESTDIR)$(CHROOTDIR)
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd dnsfence >/dev/null; then \
+	    echo "creating system user dnsfence"; \
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	        --shell /usr/sbin/nologin dnsfence; fi
 	install -m 0644 docs/dnsfence.8 $(DESTDIR)$(MANDIR)/man8/dnsfence.8
 	install -m 0644 docs/dnsfence.conf.5 $(DESTDIR)$(MANDIR)/man5/dnsfence.conf.5
 

@@ -2,12 +2,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dns.h"
@@ -32,6 +34,8 @@
 #define DEF_LISTEN_PORT		9054	/* TCP/53 is redirected here, on both loopbacks */
 #define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
+#define DEF_USER		"dnsfence"	/* make install creates it */
+#define DEF_CHROOT		"/var/lib/dnsfence"	/* empty, root-owned; make install */
 
 /* Open recursors of different operators, chosen in dnsfence.conf(5). */
 static const char *const default_resolvers[] = { "9.9.9.9:53", "1.1.1.1:53" };
@@ -131,6 +135,8 @@ config_defaults(struct config *c)
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
 	c->reject_private = 1;	/* like Tor's ClientDNSRejectInternalAddresses */
+	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
+	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -325,6 +331,16 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "allow-private: \"%s\" is not a domain name", value);
 		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
+	} else if (strcmp(key, "user") == 0) {
+		if (strlen(value) >= sizeof(c->user))
+			return seterr(err, errlen, file, line, "user: name too long");
+		memcpy(c->user, value, strlen(value) + 1);
+	} else if (strcmp(key, "chroot") == 0) {
+		if (strlen(value) >= sizeof(c->chroot) ||
+		    (value[0] != '/' && strcmp(value, "none") != 0))
+			return seterr(err, errlen, file, line,
+			    "chroot: \"%s\" is not an absolute path or none", value);
+		memcpy(c->chroot, value, strlen(value) + 1);
 	} else if (strcmp(key, "socks-user") == 0 || strcmp(key, "socks-password") == 0) {
 		char *dst = key[6] == 'u' ? c->socks_user : c->socks_pass;
 		size_t n = strlen(value);
@@ -392,13 +408,13 @@ config_parse(struct config *c, const char *file, const char *text, size_t len,
 
 #define CONFIG_MAX_FILE	(1u << 20)	/* a config file larger than this is refused */
 
+static int
+load_file(struct config *c, FILE *f, const char *path, char *err, size_t errlen);
+
 int
 config_load(struct config *c, const char *path, int missing_ok, char *err, size_t errlen)
 {
 	FILE *f;
-	char *text;
-	size_t n;
-	int rc;
 
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	if ((f = fopen(path, "re")) == NULL) {
@@ -406,6 +422,36 @@ config_load(struct config *c, const char *path, int missing_ok, char *err, size_
 			return 0;
 		return seterr(err, errlen, path, 0, "%s", strerror(errno));
 	}
+	return load_file(c, f, path, err, errlen);
+}
+
+int
+config_load_at(struct config *c, int dirfd, const char *name, const char *path, int missing_ok,
+    char *err, size_t errlen)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return seterr(err, errlen, path, 0, "%s", strerror(errno));
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return seterr(err, errlen, path, 0, "%s", strerror(errno));
+	}
+	return load_file(c, f, path, err, errlen);
+}
+
+static int
+load_file(struct config *c, FILE *f, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	size_t n;
+	int rc;
+
 	if ((text = malloc(CONFIG_MAX_FILE + 1)) == NULL) {
 		fclose(f);
 		return seterr(err, errlen, path, 0, "out of memory");

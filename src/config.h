@@ -50,6 +50,8 @@ struct config {
 	int		 reject_private;	/* strip private addresses from answers */
 	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
 	size_t		 nallow_private;
+	char		 user[64];	/* run as this user after start-up */
+	char		 chroot[256];	/* empty root-owned directory, or "none" */
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */
@@ -71,6 +73,10 @@ int	config_parse(struct config *, const char *file, const char *text, size_t len
 
 /* Read and parse a file. A missing default file is not an error if missing_ok. */
 int	config_load(struct config *, const char *path, int missing_ok, char *err, size_t errlen);
+
+/* The same, opening name relative to directory dirfd (after chroot, on SIGHUP). */
+int	config_load_at(struct config *, int dirfd, const char *name, const char *path,
+	    int missing_ok, char *err, size_t errlen);
 
 /* Checks across keys once everything is read (e.g. at least one resolver). */
 int	config_finish(struct config *, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /* daemon.c: the run loop and the path of one query: capture, pending, upstream, inject. */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -57,7 +58,11 @@ int
 daemon_config(const struct config_source *src, struct config *cfg, char *err, size_t errlen)
 {
 	config_defaults(cfg);
-	if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
+	if (src->dirfd != -1) {
+		if (config_load_at(cfg, src->dirfd, src->base, src->path, src->missing_ok, err,
+		    errlen) == -1)
+			return -1;
+	} else if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
 		return -1;
 	for (int i = 0; i + 1 < src->noverrides; i += 2)
 		if (config_set(cfg, src->overrides[i], src->overrides[i + 1], "command line", 0,
@@ -470,6 +475,11 @@ reload(struct daemon *d)
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	if (strcmp(n.user, d->cfg.user) != 0 || strcmp(n.chroot, d->cfg.chroot) != 0) {
+		log_warnx("reload: user and chroot change only on restart");
+		memcpy(n.user, d->cfg.user, sizeof(n.user));
+		memcpy(n.chroot, d->cfg.chroot, sizeof(n.chroot));
+	}
 	if (n.queue != d->cfg.queue || n.batch != d->cfg.batch) {
 		log_warnx("reload: queue and batch change only on restart; keeping %u and %u",
 		    d->cfg.queue, d->cfg.batch);
@@ -529,6 +539,14 @@ on_signal(struct daemon *d)
 		case SIGUSR1:
 			log_stats(d);
 			break;
+#ifdef DNSFENCE_TEST_HOOKS
+		case SIGUSR2:
+			/* Test builds only: a system call outside the seccomp list. */
+			log_info("test hook: calling ptrace, which seccomp must refuse");
+			(void)syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+			log_warnx("test hook: ptrace returned: seccomp is not enforcing");
+			break;
+#endif
 		}
 	}
 }
@@ -559,6 +577,9 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+#ifdef DNSFENCE_TEST_HOOKS
+	sigaddset(&set, SIGUSR2);
+#endif
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		fatal("sigprocmask");
 	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)

@@ -27,6 +27,8 @@ struct ratelimit {
 struct config_source {
 	const char	*path;
 	int		 missing_ok;
+	int		 dirfd;		/* path's directory, for reading it after chroot; or -1 */
+	const char	*base;		/* path's last component */
 	char *const	*overrides;	/* key, value, key, value ... */
 	int		 noverrides;
 };

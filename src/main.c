@@ -1,5 +1,7 @@
 /* main.c: options, configuration, start-up order, run. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "privs.h"
 
 #ifndef DNSFENCE_VERSION
 #define DNSFENCE_VERSION	"0.1.0"
@@ -22,12 +25,34 @@ usage(void)
 	exit(1);
 }
 
+/* Keep the configuration's directory open: SIGHUP reads the file through it after chroot. */
+static void
+config_dir_open(struct config_source *src)
+{
+	static char dir[PATH_MAX];
+	const char *slash = strrchr(src->path, '/');
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		src->base = src->path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - src->path), src->path);
+		if (dir[0] == '\0')
+			snprintf(dir, sizeof(dir), "/");
+		src->base = slash + 1;
+	}
+	if ((src->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 &&
+	    !(src->missing_ok && errno == ENOENT))
+		fatal("open %s", dir);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static char *over[2 * MAX_OVERRIDES];
 	static struct daemon d;
-	struct config_source src = { DEFAULT_CONF, 1, over, 0 };
+	struct config_source src = { DEFAULT_CONF, 1, -1, NULL, over, 0 };
+	struct privs pv;
 	struct config cfg;
 	char err[CONFIG_ERRLEN + 64];
 	int foreground = 0, verbose = 0, check = 0, conf_given = 0;
@@ -105,12 +130,15 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		fatalx("must be started as root: it binds NFQUEUE %u and opens raw sockets",
 		    cfg.queue);
+	privs_prepare(&cfg, &pv);	/* the user exists, the chroot is safe */
+	config_dir_open(&src);		/* to read the configuration again after chroot */
 	daemon_open(&d, &cfg, &src);	/* queue bound, sockets open: errors are fatal */
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init(0, verbose);
 	}
+	privs_drop(&cfg, &pv);
 	daemon_run(&d);
 	daemon_close(&d);
 	log_info("exited cleanly");
