@@ -21,7 +21,8 @@
 #define DEF_TIMEOUT_MS		4000	/* < glibc's 5 s so the client sees SERVFAIL, not a timeout */
 #define DEF_CONNECT_TIMEOUT_MS	10000	/* one TCP connect or SOCKS step; Tor may build a circuit */
 #define DEF_IDLE_TIMEOUT_MS	300000	/* an unused upstream connection is closed after this */
-#define DEF_BACKOFF_MAX_MS	8000	/* reconnect backoff doubles from 250 ms up to this */
+#define DEF_BACKOFF_MAX_MS	4000	/* reconnect backoff doubles from 250 ms up to this: one
+					   timeout, so recovery after an outage takes about one */
 #define DEF_HOLDDOWN_MS		30000	/* a failing resolver is skipped this long */
 #define DEF_MAX_PENDING		4096	/* queries in flight in total */
 #define DEF_MAX_INFLIGHT	256	/* queries in flight on one connection */
@@ -31,6 +32,7 @@
 #define DEF_QUEUE_MAXLEN	4096	/* packets the kernel holds for us before it drops */
 #define DEF_BATCH		32	/* packets read per wake-up, one verdict for all */
 #define DEF_WBUF_MAX		(256u << 10)	/* bytes queued towards one upstream connection */
+#define DEF_MAX_QUERY_SIZE	1232	/* a query is a question plus EDNS: far below this */
 #define DEF_LISTEN_PORT		9054	/* TCP/53 is redirected here, on both loopbacks */
 #define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
@@ -130,6 +132,7 @@ config_defaults(struct config *c)
 	c->queue_maxlen = DEF_QUEUE_MAXLEN;
 	c->batch = DEF_BATCH;
 	c->wbuf_max = DEF_WBUF_MAX;
+	c->max_query_size = DEF_MAX_QUERY_SIZE;
 	(void)config_parse_endpoint("127.0.0.1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
 	(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
@@ -224,6 +227,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("batch",		batch,		1, 1024),
 	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
 	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
+	UKEY("max-query-size",	max_query_size,	512, 65535),
 };
 
 struct dur_key {

@@ -41,6 +41,7 @@ struct config {
 	uint32_t	 queue_maxlen;	/* kernel queue length; beyond it the kernel drops */
 	uint32_t	 batch;		/* packets read per capture wake-up */
 	uint32_t	 wbuf_max;	/* bytes queued for one upstream connection */
+	uint32_t	 max_query_size;	/* larger queries are dropped (memory bound) */
 	int		 nresolvers_from_user;	/* nonzero once a resolver line was seen */
 	struct endpoint	 listen_tcp[CONFIG_MAX_LISTEN];	/* TCP/53 redirected here */
 	size_t		 nlisten;

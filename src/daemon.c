@@ -276,6 +276,14 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 	uint64_t now = t_us / 1000u;
 	enum policy_verdict v = policy_classify(&d->pol, &q->q);
 
+	if (len > d->cfg.max_query_size) {
+		d->st.drop_oversize++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("query of %zu bytes exceeds max-query-size %u: dropped", len,
+			    d->cfg.max_query_size);
+		return;
+	}
+
 	if (v != POLICY_FORWARD) {
 		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + 16 + 11];
 		size_t n = policy_answer(v, q, ans, sizeof(ans));
@@ -305,6 +313,8 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		servfail(d, q, cl, now);
 		return;
 	}
+	if (d->pend.used > d->st.pending_peak)
+		d->st.pending_peak = d->pend.used;
 	dispatch(d, now);
 }
 
@@ -424,9 +434,11 @@ log_stats(struct daemon *d)
 	    d->overruns, s->capture_errors);
 	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " truncated=%" PRIu64
 	    " inject_errors=%" PRIu64, s->answered, s->servfail, s->truncated, s->inject_errors);
-	log_info("stats bounds: pending=%u max_pending=%u drop_pending=%" PRIu64
-	    " drop_wbuf=%" PRIu64 " expired=%" PRIu64 " log_dropped=%" PRIu64, d->pend.used,
-	    d->pend.limit, s->drop_pending, s->drop_wbuf, s->expired, log_dropped());
+	log_info("stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
+	    " drop_pending=%" PRIu64
+	    " drop_oversize=%" PRIu64 " drop_wbuf=%" PRIu64 " expired=%" PRIu64
+	    " log_dropped=%" PRIu64, d->pend.used, s->pending_peak, d->pend.limit, s->drop_pending,
+	    s->drop_oversize, s->drop_wbuf, s->expired, log_dropped());
 	log_info("stats upstream: sent=%" PRIu64 " connects=%" PRIu64 " connect_failures=%" PRIu64
 	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u",
 	    s->sent, s->connects, s->connect_failures, s->conn_lost, s->resends, s->bad_answers,

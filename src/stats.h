@@ -19,6 +19,8 @@ struct stats {
 	uint64_t	inject_errors;	/* raw socket sendto failures */
 	/* bounds */
 	uint64_t	drop_pending;	/* max-pending reached: SERVFAIL */
+	uint64_t	pending_peak;	/* high-water mark of the pending table */
+	uint64_t	drop_oversize;	/* query longer than max-query-size: dropped */
 	uint64_t	drop_wbuf;	/* upstream write buffer full: query kept waiting or SERVFAIL */
 	uint64_t	expired;	/* deadline passed: SERVFAIL */
 	/* upstream */
