@@ -39,6 +39,23 @@ struct capture {
 	int			 have_id;
 };
 
+/* Does the kernel list queue q as bound (by someone else, since our bind failed)? */
+static int
+queue_bound_elsewhere(uint16_t q)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned num;
+	int found = 0;
+	char line[256];
+
+	if (f == NULL)
+		return 1;	/* cannot tell: EPERM on bind most often means this */
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = sscanf(line, "%u", &num) == 1 && num == q;
+	fclose(f);
+	return found;
+}
+
 /* Send one config message with NLM_F_ACK and wait for the kernel's answer. */
 static int
 config_ack(struct capture *c, struct nlmsghdr *nlh)
@@ -122,7 +139,7 @@ capture_open(uint16_t queue, uint32_t rcvbuf, uint32_t maxlen, uint32_t batch, c
 	}
 	if ((c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC)) == NULL) {
 		snprintf(err, errlen, "netlink socket: %s%s", strerror(errno),
-		    errno == EPERM ? " (dnsfence needs root or CAP_NET_ADMIN)" : "");
+		    errno == EPERM ? " (start dnsfence as root)" : "");
 		goto fail;
 	}
 	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
@@ -133,9 +150,12 @@ capture_open(uint16_t queue, uint32_t rcvbuf, uint32_t maxlen, uint32_t batch, c
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
 	if (config_ack(c, nlh) == -1) {
-		if (errno == EPERM || errno == EBUSY)
+		if ((errno == EPERM || errno == EBUSY) && queue_bound_elsewhere(queue))
 			snprintf(err, errlen, "NFQUEUE %u is already bound by another process "
 			    "(is another dnsfence running?)", queue);
+		else if (errno == EPERM)
+			snprintf(err, errlen, "cannot bind NFQUEUE %u: %s (CAP_NET_ADMIN is "
+			    "needed in this network namespace)", queue, strerror(errno));
 		else
 			snprintf(err, errlen, "cannot bind NFQUEUE %u: %s%s", queue,
 			    strerror(errno), errno == ENOENT || errno == EOPNOTSUPP ?

@@ -23,7 +23,7 @@
 #define DEF_IDLE_TIMEOUT_MS	300000	/* an unused upstream connection is closed after this */
 #define DEF_BACKOFF_MAX_MS	4000	/* reconnect backoff doubles from 250 ms up to this: one
 					   timeout, so recovery after an outage takes about one */
-#define DEF_HOLDDOWN_MS		30000	/* a failing resolver is skipped this long */
+#define DEF_HOLDDOWN_MS		30000	/* a failing resolver is tried last this long */
 #define DEF_MAX_PENDING		4096	/* queries in flight in total */
 #define DEF_MAX_INFLIGHT	256	/* queries in flight on one connection */
 #define DEF_CONNECTIONS		2	/* connections kept per resolver */
@@ -381,8 +381,13 @@ config_parse(struct config *c, const char *file, const char *text, size_t len,
 		pos = end + 1;
 		if (memchr(buf, '\0', n) != NULL)
 			return seterr(err, errlen, file, line, "NUL byte in line");
-		if ((p = strchr(buf, '#')) != NULL)
-			*p = '\0';
+		/* '#' starts a comment at the start of a line or after white space, so that a
+		 * value (a password) may contain one */
+		for (p = buf; *p; p++)
+			if (*p == '#' && (p == buf || isspace((unsigned char)p[-1]))) {
+				*p = '\0';
+				break;
+			}
 		for (p = buf; isspace((unsigned char)*p); p++)
 			;
 		if (*p == '\0')
@@ -477,8 +482,6 @@ config_finish(struct config *c, char *err, size_t errlen)
 {
 	const char *f = c->path[0] ? c->path : "config";
 
-	if (c->nresolvers == 0)
-		return seterr(err, errlen, f, 0, "no resolver configured");
 	if ((c->socks_user[0] == '\0') != (c->socks_pass[0] == '\0'))
 		return seterr(err, errlen, f, 0,
 		    "socks-user and socks-password must be given together");

@@ -32,7 +32,7 @@ struct config {
 	uint32_t	 connect_timeout_ms;	/* each SOCKS/TCP handshake step */
 	uint32_t	 idle_timeout_ms;	/* close an upstream connection idle this long */
 	uint32_t	 backoff_max_ms;	/* cap of the reconnect backoff */
-	uint32_t	 resolver_holddown_ms;	/* a failing resolver is skipped this long */
+	uint32_t	 resolver_holddown_ms;	/* a failing resolver is tried last this long */
 	uint32_t	 max_pending;	/* queries in flight, all connections */
 	uint32_t	 max_inflight;	/* queries in flight on one connection */
 	uint32_t	 connections;	/* upstream connections per resolver */

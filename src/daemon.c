@@ -64,6 +64,13 @@ daemon_config(const struct config_source *src, struct config *cfg, char *err, si
 			return -1;
 	} else if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
 		return -1;
+	/* A resolver or listen-tcp on the command line replaces the file's, as other keys do. */
+	for (int i = 0; i + 1 < src->noverrides; i += 2) {
+		if (strcmp(src->overrides[i], "resolver") == 0)
+			cfg->nresolvers_from_user = 0;
+		if (strcmp(src->overrides[i], "listen-tcp") == 0)
+			cfg->nlisten_from_user = 0;
+	}
 	for (int i = 0; i + 1 < src->noverrides; i += 2)
 		if (config_set(cfg, src->overrides[i], src->overrides[i + 1], "command line", 0,
 		    err, errlen) == -1)
@@ -81,11 +88,11 @@ addr_str(int family, const uint8_t *a, uint16_t port, char *buf, size_t len)
 }
 
 /*
- * Send msg (a DNS answer for p's client, client ID already in place) as a UDP packet from
- * the server the client asked. Fits it to the client's UDP limit first.
+ * Send msg (a DNS answer, client ID already in place) to the client: over UDP from the server
+ * it asked, fitted to its UDP limit, or whole on its TCP connection. msg may be rewritten.
  */
 static void
-reply(struct daemon *d, const struct pending_client *cl, uint16_t limit, const uint8_t *msg,
+reply(struct daemon *d, const struct pending_client *cl, size_t limit, uint8_t *msg,
     size_t len, uint64_t now)
 {
 	size_t hl = cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR;
@@ -96,19 +103,20 @@ reply(struct daemon *d, const struct pending_client *cl, uint16_t limit, const u
 		tcpserve_reply(&d->ts, cl->tcp, cl->tcp_gen, msg, len, now);
 		return;
 	}
-	if (len > sizeof(d->pkt) - hl - PKT_UDPHDR)
-		len = sizeof(d->pkt) - hl - PKT_UDPHDR;	/* dns_fit below cuts it properly */
-	memcpy(payload, msg, len);
+	if (limit > packet_max_payload(cl->family))
+		limit = packet_max_payload(cl->family);
 	for (;;) {
-		plen = dns_fit(payload, len, limit);
-		if (plen == 0) {
+		/* Fit first, then copy: the result always fits the packet buffer. */
+		if ((plen = dns_fit(msg, len, limit)) == 0) {
 			d->st.inject_errors++;
 			return;
 		}
 		if (plen < len)
 			d->st.truncated++;
+		len = plen;
+		memcpy(payload, msg, len);
 		n = packet_build(d->pkt, sizeof(d->pkt), cl->family, cl->server, cl->addr,
-		    cl->server_port, cl->port, payload, plen);
+		    cl->server_port, cl->port, payload, len);
 		if (n == 0) {
 			d->st.inject_errors++;
 			return;
@@ -118,7 +126,6 @@ reply(struct daemon *d, const struct pending_client *cl, uint16_t limit, const u
 		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
 		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
 			limit = DNS_OUR_EDNS;
-			len = plen;
 			continue;
 		}
 		d->st.inject_errors++;
@@ -236,7 +243,6 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 			    "the query stays pending", conn, dns_strerror(e));
 		return;
 	}
-	upstream_done(&d->up, conn, 1);
 	if (d->cfg.reject_private && !policy_private_allowed(&d->pol, &p->query.q)) {
 		size_t flen;
 		unsigned removed;
@@ -259,6 +265,7 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 			len = flen;
 		}
 	}
+	upstream_done(&d->up, conn, 1);
 	dns_clear_ad(msg, len);		/* nothing here validated it */
 	dns_set_id(msg, p->query.id);
 	d->st.answered++;
@@ -268,8 +275,11 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	dispatch(d, now);	/* room on conn for what waits */
 }
 
-/* A checked query enters the pending table, or hears SERVFAIL at once if it is full. */
-static void
+/*
+ * A checked query is answered locally, enters the pending table, or hears SERVFAIL at once
+ * if the table is full. Returns -1 only if no answer at all will follow (dropped).
+ */
+static int
 admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
     const struct pending_client *cl, uint64_t t_us)
 {
@@ -281,7 +291,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("query of %zu bytes exceeds max-query-size %u: dropped", len,
 			    d->cfg.max_query_size);
-		return;
+		return -1;
 	}
 
 	if (v != POLICY_FORWARD) {
@@ -293,9 +303,10 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		if (rl_ok(&d->rl_policy, now))
 			log_info("%s query from %s answered locally, never sent upstream",
 			    policy_name(v), addr_str(cl->family, cl->addr, cl->port, a, sizeof(a)));
-		if (n > 0)
-			reply(d, cl, q->udp_limit, ans, n, now);
-		return;
+		if (n == 0)
+			return -1;
+		reply(d, cl, q->udp_limit, ans, n, now);
+		return 0;
 	}
 	if (log_getverbose() > 0) {
 		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
@@ -311,11 +322,12 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
 		servfail(d, q, cl, now);
-		return;
+		return 0;
 	}
 	if (d->pend.used > d->st.pending_peak)
 		d->st.pending_peak = d->pend.used;
 	dispatch(d, now);
+	return 0;
 }
 
 static void
@@ -360,7 +372,7 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	maxpay = packet_max_payload(u.family);
 	if (q.udp_limit > maxpay)
 		q.udp_limit = (uint16_t)maxpay;
-	admit(d, u.payload, u.paylen, &q, &cl, t_us);
+	(void)admit(d, u.payload, u.paylen, &q, &cl, t_us);
 }
 
 /* A TCP client's query: the same pipeline; the answer goes back whole on its connection. */
@@ -394,8 +406,7 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	cl.tcp = slot;
 	cl.tcp_gen = tc->gen;
 	q.udp_limit = DNS_MAXMSG;	/* no truncation over TCP */
-	admit(d, msg, len, &q, &cl, t_us);
-	return 0;
+	return admit(d, msg, len, &q, &cl, t_us);
 }
 
 /* Deadlines and connection timers. Returns the next time anything is due. */
@@ -406,10 +417,13 @@ timers(struct daemon *d, uint64_t now)
 	uint64_t next, t;
 
 	while ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms <= now) {
+		int32_t conn = p->state == PENDING_SENT ? p->conn : -1;
+
 		d->st.expired++;
-		if (p->state == PENDING_SENT)
-			upstream_timeout(&d->up, p->conn, now);
 		fail_query(d, p, now);
+		/* after: this may retire the connection and move what else is on it */
+		if (conn >= 0)
+			upstream_timeout(&d->up, conn, now);
 	}
 	/* Connections open on demand, and at start until the first one works (warm start). */
 	next = upstream_timers(&d->up, now, d->pend.nwaiting > 0 || d->st.connects == 0);

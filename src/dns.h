@@ -69,7 +69,7 @@ int	dns_check_answer(const uint8_t *, size_t, const struct dns_question *q);
 uint16_t dns_get_id(const uint8_t *);
 void	dns_set_id(uint8_t *, uint16_t);
 
-/* SERVFAIL answering query qr (RD copied, an OPT if the query had one). Returns length, 0 if cap too small. */
+/* SERVFAIL answering query qr (RD and RA set, an OPT if the query had one). Returns length, 0 if cap too small. */
 size_t	dns_servfail(const struct dns_query *qr, uint8_t *out, size_t cap);
 
 /*

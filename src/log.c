@@ -26,18 +26,27 @@ static struct {
 	uint64_t	dropped;
 } lg = { 1, 0, -1, 0 };
 
+/*
+ * Connect a new socket to /dev/log; keep the old one unless that works (inside the chroot
+ * there is no /dev/log, and the socket opened before chroot is the only way out).
+ */
 static void
 log_open(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd, saved = errno;
 
-	if (lg.fd != -1)
-		close(lg.fd);
-	lg.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lg.fd != -1 && connect(lg.fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(lg.fd);
-		lg.fd = -1;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd != -1 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		fd = -1;
 	}
+	if (fd != -1) {
+		if (lg.fd != -1)
+			close(lg.fd);
+		lg.fd = fd;
+	}
+	errno = saved;
 }
 
 void

@@ -138,7 +138,7 @@ main(int argc, char *argv[])
 			fatal("daemon");
 		log_init(0, verbose);
 	}
-	privs_drop(&cfg, &pv);
+	privs_drop(&cfg, &pv, src.dirfd);
 	daemon_run(&d);
 	daemon_close(&d);
 	log_info("exited cleanly");

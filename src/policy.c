@@ -42,6 +42,10 @@ static const struct {
 	{ "9.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
 	{ "a.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
 	{ "b.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
+	{ "c.e.f.ip6.arpa", POLICY_PRIVATE_PTR },	/* fec0::/10, site-local */
+	{ "d.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
+	{ "e.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
+	{ "f.e.f.ip6.arpa", POLICY_PRIVATE_PTR },
 };
 
 const char *

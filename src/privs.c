@@ -59,6 +59,7 @@ static const char *const allowed[] = {
 	"getsockopt", "setsockopt", "getsockname",		/* SO_ERROR, TCP_NODELAY, orig dst */
 	"clock_gettime", "gettimeofday", "time",		/* deadlines, log stamps */
 	"getrandom",						/* query IDs */
+	"poll", "ppoll",					/* netlink ACK on reload */
 	"brk", "munmap", "mremap", "madvise",			/* malloc */
 	"fstat", "newfstatat", "lseek",				/* stdio on reload */
 	"getpid", "gettid",					/* log lines */
@@ -68,7 +69,7 @@ static const char *const allowed[] = {
 };
 
 static void
-seccomp_install(void)
+seccomp_install(int conf_dirfd)
 {
 	scmp_filter_ctx ctx;
 	int rc;
@@ -97,8 +98,9 @@ seccomp_install(void)
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
 		fatalx("seccomp: socket: %s", strerror(-rc));
-	/* files: read-only opens, for the configuration on SIGHUP */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	/* files: read-only, relative to the configuration's directory, for SIGHUP */
+	if (conf_dirfd != -1 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)conf_dirfd),
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY))) < 0)
 		fatalx("seccomp: openat: %s", strerror(-rc));
 	/* fcntl only as stdio uses it (F_GETFL/F_GETFD) */
@@ -111,7 +113,7 @@ seccomp_install(void)
 }
 
 void
-privs_drop(const struct config *cfg, const struct privs *pv)
+privs_drop(const struct config *cfg, const struct privs *pv, int conf_dirfd)
 {
 	cap_value_t keep[] = { CAP_NET_ADMIN };
 	cap_t caps;
@@ -147,7 +149,7 @@ privs_drop(const struct config *cfg, const struct privs *pv)
 		fatalx("could regain root after dropping privileges");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
-	seccomp_install();
+	seccomp_install(conf_dirfd);
 	log_info("privileges dropped: user %s, chroot %s, CAP_NET_ADMIN only, seccomp on",
 	    cfg->user, cfg->chroot);
 }

@@ -15,6 +15,7 @@ struct privs {
 };
 
 void	privs_prepare(const struct config *, struct privs *);
-void	privs_drop(const struct config *, const struct privs *);
+/* conf_dirfd: the only directory read-only openat() may start from afterwards, or -1. */
+void	privs_drop(const struct config *, const struct privs *, int conf_dirfd);
 
 #endif

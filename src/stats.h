@@ -21,7 +21,7 @@ struct stats {
 	uint64_t	drop_pending;	/* max-pending reached: SERVFAIL */
 	uint64_t	pending_peak;	/* high-water mark of the pending table */
 	uint64_t	drop_oversize;	/* query longer than max-query-size: dropped */
-	uint64_t	drop_wbuf;	/* upstream write buffer full: query kept waiting or SERVFAIL */
+	uint64_t	drop_wbuf;	/* upstream write refused (an invariant): query kept waiting */
 	uint64_t	expired;	/* deadline passed: SERVFAIL */
 	/* upstream */
 	uint64_t	connects;	/* SOCKS tunnels that reached READY */

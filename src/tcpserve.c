@@ -17,6 +17,20 @@
 
 #define TCP_BACKLOG	128
 #define TCP_RBUF	(2 + DNS_MAXMSG)	/* one whole frame */
+#define TCP_PAUSE_MS	1000	/* listeners rest this long when descriptors run out */
+
+/* Stop (until > 0) or resume (until == 0) watching the listening sockets. */
+static void
+listeners_pause(struct tcpserve *ts, uint64_t until)
+{
+	for (size_t i = 0; i < ts->nlisten; i++) {
+		struct epoll_event ev = { .events = until ? 0 : EPOLLIN };
+
+		ev.data.u64 = TCPSERVE_LISTEN_TAG | i;
+		(void)epoll_ctl(ts->epfd, EPOLL_CTL_MOD, ts->lfd[i], &ev);
+	}
+	ts->paused_until_ms = until;
+}
 
 static void
 sa_to(const struct sockaddr_storage *ss, int *family, uint8_t *addr, uint16_t *port)
@@ -161,7 +175,10 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
-				ts->st->tcp_refused++;	/* back off: the next wake retries */
+				/* Level-triggered: the waiting connection would wake us at
+				 * once. Stop listening for a while instead of spinning. */
+				ts->st->tcp_refused++;
+				listeners_pause(ts, now + TCP_PAUSE_MS);
 			}
 			return;
 		}
@@ -176,7 +193,8 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 			continue;
 		}
 		c->rbuf = malloc(TCP_RBUF);
-		c->wbuf = malloc(ts->cfg->wbuf_max);
+		c->wcap = ts->cfg->wbuf_max;
+		c->wbuf = malloc(c->wcap);
 		if (c->rbuf == NULL || c->wbuf == NULL) {
 			free(c->rbuf);
 			free(c->wbuf);
@@ -238,7 +256,7 @@ tcpserve_reply(struct tcpserve *ts, int32_t slot, uint32_t gen, const uint8_t *m
 		return;
 	if (c->outstanding > 0)
 		c->outstanding--;
-	if (c->wlen + 2 + len > ts->cfg->wbuf_max) {
+	if (c->wlen + 2 + len > c->wcap) {
 		ts->st->tcp_overflow++;		/* the client does not read: bounded, closed */
 		client_close(ts, c);
 		return;
@@ -304,6 +322,12 @@ tcpserve_timers(struct tcpserve *ts, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 
+	if (ts->paused_until_ms) {
+		if (ts->paused_until_ms <= now)
+			listeners_pause(ts, 0);
+		else
+			next = ts->paused_until_ms;
+	}
 	for (uint32_t i = 0; i < ts->ncl && ts->nopen > 0; i++) {
 		struct tcp_client *c = &ts->cl[i];
 		uint64_t t;

@@ -27,6 +27,7 @@ struct tcp_client {
 	size_t		 rlen;
 	uint8_t		*wbuf;
 	size_t		 wlen;
+	size_t		 wcap;		/* wbuf's size, fixed at accept (reload may change the key) */
 	int		 want_out;
 	uint32_t	 outstanding;	/* queries not yet answered */
 	uint64_t	 active_ms;	/* last complete query or answer */
@@ -49,6 +50,7 @@ struct tcpserve {
 	struct tcp_client	*cl;
 	uint32_t		 ncl;		/* slots: max-tcp-clients at start */
 	uint32_t		 nopen;
+	uint64_t		 paused_until_ms;	/* out of descriptors: not accepting */
 	struct tcpserve_ops	 ops;
 	void			*arg;
 };

@@ -14,6 +14,7 @@
 
 #define BACKOFF_MIN_MS	250	/* first reconnect delay; doubles up to backoff-max */
 #define FAILS_TO_HOLD	3	/* consecutive failures that hold a resolver down */
+#define CONN_TIMEOUTS_TO_CLOSE	3	/* unanswered queries in a row that retire a tunnel */
 #define RBUF_SIZE	(2 + DNS_MAXMSG)	/* exactly one frame fits */
 
 static const char *const state_names[] = {
@@ -88,6 +89,21 @@ conn_name(const struct upstream *up, const struct upstream_conn *c, char *buf, s
 	return config_endpoint_str(&up->res[c->resolver].ep, buf, len);
 }
 
+/* One more consecutive failure; from FAILS_TO_HOLD on the resolver is (again) held down. */
+static void
+resolver_failed(struct upstream *up, struct upstream_resolver *r, uint64_t now, const char *what)
+{
+	char name[64];
+
+	if (++r->fails < FAILS_TO_HOLD || up->cfg->resolver_holddown_ms == 0)
+		return;
+	if (r->down_until_ms <= now)
+		log_warnx("resolver %s: %u %s in a row, held down for %u ms",
+		    config_endpoint_str(&r->ep, name, sizeof(name)), r->fails, what,
+		    up->cfg->resolver_holddown_ms);
+	r->down_until_ms = now + up->cfg->resolver_holddown_ms;
+}
+
 /*
  * A failure: close, back off, count it against the resolver, and let the daemon move
  * whatever was on the connection.
@@ -116,11 +132,7 @@ conn_fail(struct upstream *up, struct upstream_conn *c, uint64_t now, const char
 	if (c->backoff_ms > up->cfg->backoff_max_ms)
 		c->backoff_ms = up->cfg->backoff_max_ms;
 	c->retry_ms = now + c->backoff_ms;
-	if (++r->fails == FAILS_TO_HOLD && up->cfg->resolver_holddown_ms > 0) {
-		r->down_until_ms = now + up->cfg->resolver_holddown_ms;
-		log_warnx("resolver %s: %u failures in a row, held down for %u ms", name,
-		    r->fails, up->cfg->resolver_holddown_ms);
-	}
+	resolver_failed(up, r, now, "failures");
 	up->ops.lost(up->arg, c->id);
 }
 
@@ -151,7 +163,8 @@ conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
 	int one = 1;
 
 	c->rbuf = malloc(RBUF_SIZE);
-	c->wbuf = malloc(up->cfg->wbuf_max);
+	c->wcap = up->cfg->wbuf_max;
+	c->wbuf = malloc(c->wcap);
 	if (c->rbuf == NULL || c->wbuf == NULL) {
 		conn_fail(up, c, now, "out of memory", 0);
 		return;
@@ -214,7 +227,7 @@ conn_flush(struct upstream *up, struct upstream_conn *c, uint64_t now)
 static int
 socks_write(struct upstream *up, struct upstream_conn *c, uint64_t now)
 {
-	size_t n = socks5_request(&c->socks, c->wbuf, up->cfg->wbuf_max);
+	size_t n = socks5_request(&c->socks, c->wbuf, c->wcap);
 
 	if (n == 0) {
 		conn_fail(up, c, now, "SOCKS request does not fit", 0);
@@ -393,7 +406,7 @@ upstream_pick(struct upstream *up, size_t len, uint64_t now)
 			for (uint32_t i = r; i < up->nconns; i += up->nres) {
 				struct upstream_conn *c = &up->conns[i];
 				if (c->state != CONN_READY || c->inflight >= up->cfg->max_inflight ||
-				    c->wlen + 2 + len > up->cfg->wbuf_max)
+				    c->wlen + 2 + len > c->wcap)
 					continue;
 				if (best == NULL || c->inflight < best->inflight)
 					best = c;
@@ -423,7 +436,7 @@ upstream_send(struct upstream *up, int32_t id, const uint8_t *msg, size_t len, u
 {
 	struct upstream_conn *c = &up->conns[id];
 
-	if (c->state != CONN_READY || len > DNS_MAXMSG || c->wlen + 2 + len > up->cfg->wbuf_max)
+	if (c->state != CONN_READY || len > DNS_MAXMSG || c->wlen + 2 + len > c->wcap)
 		return -1;
 	c->wbuf[c->wlen] = (uint8_t)(len >> 8);
 	c->wbuf[c->wlen + 1] = (uint8_t)len;
@@ -466,6 +479,7 @@ upstream_done(struct upstream *up, int32_t id, int answered)
 	if (c->inflight > 0)
 		c->inflight--;
 	if (answered) {
+		c->timeouts = 0;
 		up->res[c->resolver].answered++;
 		up->res[c->resolver].fails = 0;
 		up->res[c->resolver].down_until_ms = 0;
@@ -476,18 +490,16 @@ void
 upstream_timeout(struct upstream *up, int32_t id, uint64_t now)
 {
 	struct upstream_resolver *r;
-	char name[64];
 
 	if (id < 0 || (uint32_t)id >= up->nconns)
 		return;
 	r = &up->res[up->conns[id].resolver];
 	r->failures++;
-	if (++r->fails == FAILS_TO_HOLD && up->cfg->resolver_holddown_ms > 0) {
-		r->down_until_ms = now + up->cfg->resolver_holddown_ms;
-		log_warnx("resolver %s: %u unanswered queries in a row, held down for %u ms",
-		    config_endpoint_str(&r->ep, name, sizeof(name)), r->fails,
-		    up->cfg->resolver_holddown_ms);
-	}
+	resolver_failed(up, r, now, "unanswered queries");
+	/* A tunnel whose queries keep going unanswered (a stuck circuit) is replaced. */
+	if (++up->conns[id].timeouts >= CONN_TIMEOUTS_TO_CLOSE &&
+	    up->conns[id].state == CONN_READY)
+		conn_fail(up, &up->conns[id], now, "queries unanswered, reconnecting", 0);
 }
 
 uint64_t
@@ -537,14 +549,23 @@ upstream_timers(struct upstream *up, uint64_t now, int want)
 void
 upstream_close_all(struct upstream *up)
 {
+	uint8_t *had = calloc(up->nconns ? up->nconns : 1, 1);
+
+	/*
+	 * Close every connection before telling the daemon about any: otherwise the queries
+	 * of the first would be re-sent on the next one, about to close too.
+	 */
 	for (uint32_t i = 0; i < up->nconns; i++) {
 		struct upstream_conn *c = &up->conns[i];
-		int had = c->state == CONN_READY && c->inflight > 0;
 
+		if (had != NULL)
+			had[i] = c->state == CONN_READY && c->inflight > 0;
 		conn_release(up, c);
 		c->retry_ms = 0;
 		c->backoff_ms = 0;
-		if (had)
-			up->ops.lost(up->arg, c->id);
 	}
+	for (uint32_t i = 0; i < up->nconns; i++)
+		if (had == NULL || had[i])
+			up->ops.lost(up->arg, up->conns[i].id);
+	free(had);
 }

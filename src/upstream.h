@@ -31,9 +31,11 @@ struct upstream_conn {
 	size_t			 rlen;
 	uint8_t			*wbuf;		/* queued bytes not yet accepted by the kernel */
 	size_t			 wlen;
+	size_t			 wcap;		/* wbuf's size, fixed when it was allocated */
 	int			 want_out;	/* registered for EPOLLOUT */
 	int			 dirty;		/* queries queued since the last flush */
 	uint32_t		 inflight;
+	uint32_t		 timeouts;	/* queries unanswered in a row on it */
 	uint64_t		 step_deadline_ms;	/* handshake step deadline */
 	uint64_t		 retry_ms;	/* CLOSED: not before this */
 	uint32_t		 backoff_ms;
