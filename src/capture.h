@@ -12,6 +12,8 @@ struct capture_pkt {
 	size_t		 len;
 	uint32_t	 ifindex_in;	/* 0 when unknown (OUTPUT has no in-device) */
 	uint32_t	 ifindex_out;
+	uint32_t	 uid;		/* owner of the sending socket, if has_uid */
+	int		 has_uid;
 };
 
 typedef void (*capture_cb)(void *arg, const struct capture_pkt *);

@@ -112,7 +112,9 @@ capture_tune(struct capture *c, uint32_t rcvbuf, uint32_t maxlen)
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, c->queue);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, NFQ_COPY_RANGE);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, maxlen);
-	/* No flags: in particular never NFQA_CFG_F_FAIL_OPEN. */
+	/* The sender's uid for isolation. Never NFQA_CFG_F_FAIL_OPEN. */
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_UID_GID));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_UID_GID));
 	return config_ack(c, nlh);
 }
 
@@ -201,6 +203,10 @@ packet_cb(const struct nlmsghdr *nlh, void *data)
 		p.ifindex_in = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
 	if (attr[NFQA_IFINDEX_OUTDEV])
 		p.ifindex_out = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_OUTDEV]));
+	if (attr[NFQA_UID]) {
+		p.uid = ntohl(mnl_attr_get_u32(attr[NFQA_UID]));
+		p.has_uid = 1;
+	}
 	if (attr[NFQA_PAYLOAD]) {
 		p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 		p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);

@@ -37,6 +37,7 @@
 #define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
 #define DEF_USER		"dnsfence"	/* make install creates it */
+#define DEF_MAX_ISO_KEYS	16	/* uids with their own upstream connections at once */
 #define DEF_CHROOT		"/var/lib/dnsfence"	/* empty, root-owned; make install */
 
 /* Open recursors of different operators, chosen in dnsfence.conf(5). */
@@ -138,6 +139,8 @@ config_defaults(struct config *c)
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
 	c->reject_private = 1;	/* like Tor's ClientDNSRejectInternalAddresses */
+	c->isolate = ISOLATE_UID;
+	c->max_isolation_keys = DEF_MAX_ISO_KEYS;
 	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
 	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
 }
@@ -228,6 +231,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
 	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
 	UKEY("max-query-size",	max_query_size,	512, 65535),
+	UKEY("max-isolation-keys", max_isolation_keys, 1, 1024),
 };
 
 struct dur_key {
@@ -335,6 +339,14 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "allow-private: \"%s\" is not a domain name", value);
 		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
+	} else if (strcmp(key, "isolate") == 0) {
+		if (strcmp(value, "uid") == 0)
+			c->isolate = ISOLATE_UID;
+		else if (strcmp(value, "none") == 0)
+			c->isolate = ISOLATE_NONE;
+		else
+			return seterr(err, errlen, file, line,
+			    "isolate: \"%s\" is not uid or none", value);
 	} else if (strcmp(key, "user") == 0) {
 		if (strlen(value) >= sizeof(c->user))
 			return seterr(err, errlen, file, line, "user: name too long");

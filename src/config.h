@@ -12,6 +12,9 @@
 #define CONFIG_MAX_LISTEN	4	/* listen-tcp lines accepted */
 #define CONFIG_MAX_ALLOW_PRIVATE 16	/* allow-private lines accepted */
 
+#define ISOLATE_NONE	0	/* one set of connections for everyone */
+#define ISOLATE_UID	1	/* per uid: own SOCKS credentials, so own Tor circuits */
+
 /* An IPv4 or IPv6 address plus port. */
 struct endpoint {
 	int		family;		/* AF_INET or AF_INET6 */
@@ -51,6 +54,8 @@ struct config {
 	int		 reject_private;	/* strip private addresses from answers */
 	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
 	size_t		 nallow_private;
+	int		 isolate;	/* ISOLATE_UID or ISOLATE_NONE */
+	uint32_t	 max_isolation_keys;	/* uids with their own connections at once */
 	char		 user[64];	/* run as this user after start-up */
 	char		 chroot[256];	/* empty root-owned directory, or "none" */
 };

@@ -159,17 +159,17 @@ fail_query(struct daemon *d, struct pending *p, uint64_t now)
 }
 
 /*
- * Put waiting queries on READY connections, oldest first. If nothing is waiting for a
- * connection that could still come up, the waiting queries fail now rather than at their
+ * Put the queries waiting in an isolation slot on its READY connections, oldest first. If
+ * no connection of the slot could still come up, they fail now rather than at their
  * deadline (Tor not running: the client hears SERVFAIL at once).
  */
 static void
-dispatch(struct daemon *d, uint64_t now)
+dispatch(struct daemon *d, uint32_t slot, uint64_t now)
 {
 	struct pending *p;
 
-	while ((p = pending_first_waiting(&d->pend)) != NULL) {
-		int32_t c = upstream_pick(&d->up, p->msglen, now);
+	while ((p = pending_first_waiting(&d->pend, (uint16_t)slot)) != NULL) {
+		int32_t c = upstream_pick(&d->up, slot, p->msglen, now);
 
 		if (c < 0)
 			break;
@@ -184,8 +184,9 @@ dispatch(struct daemon *d, uint64_t now)
 			break;
 		}
 	}
-	if (pending_first_waiting(&d->pend) != NULL && !upstream_can_serve(&d->up, now))
-		while ((p = pending_first_waiting(&d->pend)) != NULL)
+	if (pending_first_waiting(&d->pend, (uint16_t)slot) != NULL &&
+	    !upstream_can_serve(&d->up, slot, now))
+		while ((p = pending_first_waiting(&d->pend, (uint16_t)slot)) != NULL)
 			fail_query(d, p, now);
 }
 
@@ -209,7 +210,7 @@ on_lost(void *arg, int32_t conn)
 		d->st.resends++;
 		pending_unbind(&d->pend, p);
 	}
-	dispatch(d, now);
+	dispatch(d, upstream_slot_of(&d->up, conn), now);
 }
 
 static void
@@ -217,8 +218,17 @@ on_ready(void *arg, int32_t conn)
 {
 	struct daemon *d = arg;
 
-	(void)conn;
-	dispatch(d, daemon_now_ms());
+	dispatch(d, upstream_slot_of(&d->up, conn), daemon_now_ms());
+}
+
+/* Open a slot's connections while queries wait there (and at start until one worked). */
+static int
+on_want(void *arg, uint32_t slot)
+{
+	struct daemon *d = arg;
+
+	return d->pend.waits[slot].n > 0 ||
+	    (d->cfg.isolate == ISOLATE_NONE && d->st.connects == 0);
 }
 
 static void
@@ -272,7 +282,18 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	stats_latency_add(&d->st, now_us() - p->start_us);
 	reply(d, &p->client, p->query.udp_limit, msg, len, now);
 	pending_remove(&d->pend, p);
-	dispatch(d, now);	/* room on conn for what waits */
+	dispatch(d, upstream_slot_of(&d->up, conn), now);	/* room on conn for what waits */
+}
+
+/* Whose circuits a query may share: its uid's, with isolate uid. */
+static uint32_t
+isolation_key(const struct daemon *d, const struct pending_client *cl)
+{
+	if (d->cfg.isolate == ISOLATE_NONE)
+		return 0;
+	if (cl->tcp >= 0)
+		return ISO_KEY_TCP;	/* the redirect hides the uid */
+	return cl->has_uid ? cl->uid : ISO_KEY_UNKNOWN;
 }
 
 /*
@@ -285,6 +306,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 {
 	uint64_t now = t_us / 1000u;
 	enum policy_verdict v = policy_classify(&d->pol, &q->q);
+	int32_t slot;
 
 	if (len > d->cfg.max_query_size) {
 		d->st.drop_oversize++;
@@ -317,7 +339,16 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		    addr_str(cl->family, cl->server, cl->server_port, s, sizeof(s)),
 		    cl->tcp >= 0 ? " (tcp)" : "");
 	}
-	if (pending_add(&d->pend, msg, len, q, cl, now + d->cfg.timeout_ms, t_us) == NULL) {
+	if ((slot = upstream_slot(&d->up, isolation_key(d, cl), now)) < 0) {
+		d->st.drop_keys++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("max-isolation-keys (%u) uids busy: SERVFAIL",
+			    d->cfg.max_isolation_keys);
+		servfail(d, q, cl, now);
+		return 0;
+	}
+	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, now + d->cfg.timeout_ms,
+	    t_us) == NULL) {
 		d->st.drop_pending++;
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
@@ -326,7 +357,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 	}
 	if (d->pend.used > d->st.pending_peak)
 		d->st.pending_peak = d->pend.used;
-	dispatch(d, now);
+	dispatch(d, (uint32_t)slot, now);
 	return 0;
 }
 
@@ -369,6 +400,8 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	cl.server_port = u.dport;
 	cl.ifindex = cp->ifindex_out ? cp->ifindex_out : cp->ifindex_in;
 	cl.tcp = -1;
+	cl.uid = cp->uid;
+	cl.has_uid = cp->has_uid;
 	maxpay = packet_max_payload(u.family);
 	if (q.udp_limit > maxpay)
 		q.udp_limit = (uint16_t)maxpay;
@@ -426,9 +459,10 @@ timers(struct daemon *d, uint64_t now)
 			upstream_timeout(&d->up, conn, now);
 	}
 	/* Connections open on demand, and at start until the first one works (warm start). */
-	next = upstream_timers(&d->up, now, d->pend.nwaiting > 0 || d->st.connects == 0);
-	if (pending_first_waiting(&d->pend) != NULL)
-		dispatch(d, now);
+	next = upstream_timers(&d->up, now);
+	for (uint32_t s = 0; s < d->pend.nlists && d->pend.nwaiting > 0; s++)
+		if (d->pend.waits[s].n > 0)
+			dispatch(d, s, now);
 	if ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms < next)
 		next = p->deadline_ms;
 	t = tcpserve_timers(&d->ts, now);
@@ -470,6 +504,15 @@ log_stats(struct daemon *d)
 	    " private_removed=%" PRIu64, s->local[POLICY_ONION], s->local[POLICY_EXIT],
 	    s->local[POLICY_LOCALHOST], s->local[POLICY_MDNS], s->local[POLICY_PRIVATE_PTR],
 	    s->local[POLICY_INVALID], s->private_answers, s->private_removed);
+	{
+		uint32_t keys = 0;
+
+		for (uint32_t i = 0; i < d->up.nslots; i++)
+			keys += d->up.slots[i].used;
+		log_info("stats isolation: mode=%s keys=%u max_keys=%u drop_keys=%" PRIu64
+		    " noauth=%" PRIu64, d->cfg.isolate == ISOLATE_UID ? "uid" : "none", keys,
+		    d->up.nslots, s->drop_keys, s->socks_noauth);
+	}
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " open=%u", s->tcp_accepted, s->tcp_queries,
 	    s->tcp_refused, s->tcp_stalled, s->tcp_overflow, d->ts.nopen);
@@ -487,7 +530,7 @@ upstream_changed(const struct config *a, const struct config *b)
 	    strcmp(a->socks_user, b->socks_user) != 0 || strcmp(a->socks_pass, b->socks_pass) != 0;
 }
 
-static const struct upstream_ops ops = { on_answer, on_lost, on_ready };
+static const struct upstream_ops ops = { on_answer, on_lost, on_ready, on_want };
 static const struct tcpserve_ops tops = { on_tcp_query };
 
 static void
@@ -534,12 +577,26 @@ reload(struct daemon *d)
 	if ((n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen) &&
 	    capture_tune(d->cap, n.rcvbuf, n.queue_maxlen) == -1)
 		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
+	if (n.isolate != d->cfg.isolate || n.max_isolation_keys != d->cfg.max_isolation_keys) {
+		log_warnx("reload: isolate and max-isolation-keys change only on restart");
+		n.isolate = d->cfg.isolate;
+		n.max_isolation_keys = d->cfg.max_isolation_keys;
+	}
 	if (upstream_changed(&d->cfg, &n)) {
+		struct upstream_slot *keep = calloc(d->up.nslots, sizeof(*keep));
+		uint32_t nkeep = d->up.nslots;
+
+		if (keep == NULL)
+			fatal("reload");
+		memcpy(keep, d->up.slots, nkeep * sizeof(*keep));
 		upstream_close_all(&d->up);	/* in-flight queries go back to waiting */
 		upstream_destroy(&d->up);
 		d->cfg = n;
-		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d) == -1)
+		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret) == -1)
 			fatal("reload: upstream");
+		/* Waiting queries name their slot: each key keeps its slot. */
+		memcpy(d->up.slots, keep, nkeep * sizeof(*keep));
+		free(keep);
 		log_info("reload: new upstream settings, reconnecting");
 	} else
 		d->cfg = n;
@@ -590,6 +647,7 @@ void
 daemon_open(struct daemon *d, const struct config *cfg, const struct config_source *src)
 {
 	char err[256];
+	uint8_t raw[16];
 	sigset_t set;
 
 	memset(d, 0, sizeof(*d));
@@ -620,10 +678,14 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	policy_init(&d->pol, &d->cfg);
 	if (tcpserve_open(&d->ts, &d->cfg, &d->st, d->epfd, &tops, d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (pending_init(&d->pend, d->cfg.max_pending) == -1)
-		fatal("pending table");
-	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d) == -1)
+	/* The SOCKS password of isolated keys: random, per run. */
+	rnd_bytes(&d->rnd, raw, sizeof(raw));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
+	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret) == -1)
 		fatal("upstream pool");
+	if (pending_init(&d->pend, d->cfg.max_pending, d->up.nslots) == -1)
+		fatal("pending table");
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
 }

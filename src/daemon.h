@@ -18,6 +18,9 @@
 #include "tcpserve.h"
 #include "upstream.h"
 
+#define ISO_KEY_UNKNOWN	UINT32_MAX		/* a packet without a socket owner */
+#define ISO_KEY_TCP	(UINT32_MAX - 1)	/* TCP clients: the redirect hides the uid */
+
 struct ratelimit {
 	uint64_t	next_ms;
 	uint64_t	suppressed;
@@ -51,6 +54,7 @@ struct daemon {
 	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture, rl_policy;
 	uint8_t			 pkt[PKT_MAXLEN];	/* reply being built */
 	uint8_t			 filt[DNS_MAXMSG];	/* answer rebuilt without private addresses */
+	char			 secret[33];	/* SOCKS password of isolated keys, per run */
 };
 
 /* Read the configuration: file, then overrides, then cross-checks. 0 or -1 with err. */

@@ -19,28 +19,35 @@ hash(const struct pending_table *t, int32_t conn, uint16_t id)
 }
 
 int
-pending_init(struct pending_table *t, uint32_t cap)
+pending_init(struct pending_table *t, uint32_t cap, uint32_t nlists)
 {
 	uint32_t nb = 1;
 
 	memset(t, 0, sizeof(*t));
+	if (nlists == 0 || nlists > UINT16_MAX + 1u)
+		return -1;
 	while (nb < cap * 2)
 		nb <<= 1;
 	t->e = calloc(cap, sizeof(*t->e));
 	t->buckets = malloc(nb * sizeof(*t->buckets));
-	if (t->e == NULL || t->buckets == NULL) {
+	t->waits = calloc(nlists, sizeof(*t->waits));
+	if (t->e == NULL || t->buckets == NULL || t->waits == NULL) {
 		free(t->e);
 		free(t->buckets);
+		free(t->waits);
 		return -1;
 	}
 	t->cap = t->limit = cap;
 	t->mask = nb - 1;
+	t->nlists = nlists;
 	for (uint32_t i = 0; i < nb; i++)
 		t->buckets[i] = PENDING_NONE;
 	for (uint32_t i = 0; i < cap; i++)
 		t->e[i].next = i + 1 < cap ? i + 1 : PENDING_NONE;
+	for (uint32_t i = 0; i < nlists; i++)
+		t->waits[i].head = t->waits[i].tail = PENDING_NONE;
 	t->free_head = 0;
-	t->head = t->tail = t->whead = t->wtail = PENDING_NONE;
+	t->head = t->tail = PENDING_NONE;
 	return 0;
 }
 
@@ -51,46 +58,52 @@ pending_destroy(struct pending_table *t)
 		free(t->e[i].msg);
 	free(t->e);
 	free(t->buckets);
+	free(t->waits);
 	memset(t, 0, sizeof(*t));
 }
 
 static void
 wait_push(struct pending_table *t, struct pending *p, int at_head)
 {
+	struct pending_wait *w = &t->waits[p->list];
 	uint32_t i = idx(t, p);
 
 	if (at_head) {
 		p->wprev = PENDING_NONE;
-		p->wnext = t->whead;
-		if (t->whead != PENDING_NONE)
-			t->e[t->whead].wprev = i;
+		p->wnext = w->head;
+		if (w->head != PENDING_NONE)
+			t->e[w->head].wprev = i;
 		else
-			t->wtail = i;
-		t->whead = i;
+			w->tail = i;
+		w->head = i;
 	} else {
 		p->wnext = PENDING_NONE;
-		p->wprev = t->wtail;
-		if (t->wtail != PENDING_NONE)
-			t->e[t->wtail].wnext = i;
+		p->wprev = w->tail;
+		if (w->tail != PENDING_NONE)
+			t->e[w->tail].wnext = i;
 		else
-			t->whead = i;
-		t->wtail = i;
+			w->head = i;
+		w->tail = i;
 	}
 	p->state = PENDING_WAITING;
+	w->n++;
 	t->nwaiting++;
 }
 
 static void
 wait_unlink(struct pending_table *t, struct pending *p)
 {
+	struct pending_wait *w = &t->waits[p->list];
+
 	if (p->wprev != PENDING_NONE)
 		t->e[p->wprev].wnext = p->wnext;
 	else
-		t->whead = p->wnext;
+		w->head = p->wnext;
 	if (p->wnext != PENDING_NONE)
 		t->e[p->wnext].wprev = p->wprev;
 	else
-		t->wtail = p->wprev;
+		w->tail = p->wprev;
+	w->n--;
 	t->nwaiting--;
 }
 
@@ -110,12 +123,13 @@ hash_unlink(struct pending_table *t, struct pending *p)
 
 struct pending *
 pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struct dns_query *q,
-    const struct pending_client *c, uint64_t deadline_ms, uint64_t start_us)
+    const struct pending_client *c, uint16_t list, uint64_t deadline_ms, uint64_t start_us)
 {
 	struct pending *p;
 	uint32_t i;
 
-	if (t->used >= t->limit || t->free_head == PENDING_NONE || len > DNS_MAXMSG)
+	if (t->used >= t->limit || t->free_head == PENDING_NONE || len > DNS_MAXMSG ||
+	    list >= t->nlists)
 		return NULL;
 	i = t->free_head;
 	p = &t->e[i];
@@ -130,6 +144,7 @@ pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struc
 	p->deadline_ms = deadline_ms;
 	p->start_us = start_us;
 	p->retries = 0;
+	p->list = list;
 	p->conn = -1;
 	p->up_id = 0;
 	p->hnext = PENDING_NONE;
@@ -227,9 +242,11 @@ pending_oldest(const struct pending_table *t)
 }
 
 struct pending *
-pending_first_waiting(const struct pending_table *t)
+pending_first_waiting(const struct pending_table *t, uint16_t list)
 {
-	return t->whead == PENDING_NONE ? NULL : &t->e[t->whead];
+	if (list >= t->nlists || t->waits[list].head == PENDING_NONE)
+		return NULL;
+	return &t->e[t->waits[list].head];
 }
 
 struct pending *

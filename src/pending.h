@@ -24,12 +24,15 @@ struct pending_client {
 	uint16_t	server_port;
 	uint32_t	ifindex;	/* scopes a link-local client address */
 	int32_t		tcp;		/* TCP client slot, or -1: the client came over UDP */
+	uint32_t	uid;		/* owner of the sending socket, if has_uid */
+	int		has_uid;
 	uint32_t	tcp_gen;	/* that slot's generation, so a reused slot gets nothing */
 };
 
 struct pending {
 	uint32_t		 prev, next;	/* all entries, oldest deadline first */
-	uint32_t		 wprev, wnext;	/* wait list */
+	uint32_t		 wprev, wnext;	/* its wait list */
+	uint16_t		 list;		/* which wait list (an isolation key's slot) */
 	uint32_t		 hnext;		/* (conn, up_id) hash chain */
 	uint8_t			 state;
 	uint8_t			 retries;	/* re-sends after a lost connection */
@@ -48,21 +51,25 @@ struct pending_table {
 	uint32_t	 cap;		/* slots allocated */
 	uint32_t	 limit;		/* max-pending, <= cap */
 	uint32_t	 used;
-	uint32_t	 nwaiting;
+	uint32_t	 nwaiting;	/* on all wait lists */
 	uint32_t	 free_head;
 	uint32_t	 head, tail;	/* deadline order */
-	uint32_t	 whead, wtail;	/* wait order */
+	struct pending_wait {
+		uint32_t head, tail, n;
+	}		*waits;		/* one wait list per upstream slot */
+	uint32_t	 nlists;
 	uint32_t	*buckets;
 	uint32_t	 mask;
 };
 
-int	pending_init(struct pending_table *, uint32_t cap);
+/* cap entries; nlists wait lists (queries wait per isolation slot, in arrival order). */
+int	pending_init(struct pending_table *, uint32_t cap, uint32_t nlists);
 void	pending_destroy(struct pending_table *);
 
-/* A new WAITING entry holding a copy of msg, or NULL when full (or out of memory). */
+/* A new WAITING entry on wait list `list` holding a copy of msg, or NULL when full. */
 struct pending *pending_add(struct pending_table *, const uint8_t *msg, size_t len,
-	    const struct dns_query *, const struct pending_client *, uint64_t deadline_ms,
-	    uint64_t start_us);
+	    const struct dns_query *, const struct pending_client *, uint16_t list,
+	    uint64_t deadline_ms, uint64_t start_us);
 void	pending_remove(struct pending_table *, struct pending *);
 
 /*
@@ -70,14 +77,14 @@ void	pending_remove(struct pending_table *, struct pending *);
  * rnd on. Returns 0, or -1 if all 65536 are taken.
  */
 int	pending_bind(struct pending_table *, struct pending *, int32_t conn, uint16_t rnd);
-/* SENT -> WAITING, at the head of the wait list (it is older than what waits). */
+/* SENT -> WAITING, at the head of its wait list (it is older than what waits). */
 void	pending_unbind(struct pending_table *, struct pending *);
 
 struct pending *pending_lookup(const struct pending_table *, int32_t conn, uint16_t up_id);
 
-/* Oldest entry (earliest deadline), first waiting entry; NULL when none. */
+/* Oldest entry (earliest deadline); first entry waiting on a list; NULL when none. */
 struct pending *pending_oldest(const struct pending_table *);
-struct pending *pending_first_waiting(const struct pending_table *);
+struct pending *pending_first_waiting(const struct pending_table *, uint16_t list);
 
 /* Iterate over every entry in use: start with NULL. */
 struct pending *pending_next(const struct pending_table *, const struct pending *);

@@ -61,9 +61,18 @@ socks5_request(const struct socks5 *s, uint8_t *out, size_t cap)
 	switch (s->state) {
 	case SOCKS5_GREETING:
 		out[n++] = VER;
-		out[n++] = 1;
-		/* Offer only what we will use: Tor isolates by the credentials. */
-		out[n++] = s->ulen ? M_USERPASS : M_NOAUTH;
+		if (s->ulen) {
+			/*
+			 * Both: Tor picks username/password (its isolation key) unless its
+			 * SocksPort says PreferSOCKSNoAuth; a server without auth picks none.
+			 */
+			out[n++] = 2;
+			out[n++] = M_NOAUTH;
+			out[n++] = M_USERPASS;
+		} else {
+			out[n++] = 1;
+			out[n++] = M_NOAUTH;
+		}
 		return n;
 	case SOCKS5_AUTH:
 		out[n++] = AUTH_VER;
@@ -112,11 +121,15 @@ socks5_input(struct socks5 *s, const uint8_t *in, size_t len, size_t *consumed)
 		if (in[0] != VER)
 			return fail(s, "not a SOCKS5 server (bad version in method reply)");
 		if (in[1] == M_NONE)
-			return fail(s, s->ulen ? "server refuses username/password auth" :
-			    "server requires authentication");
-		if (in[1] != (s->ulen ? M_USERPASS : M_NOAUTH))
+			return fail(s, "server accepts none of our authentication methods");
+		if (in[1] == M_USERPASS && s->ulen) {
+			s->state = SOCKS5_AUTH;
+			return SOCKS5_SEND;
+		}
+		if (in[1] != M_NOAUTH)
 			return fail(s, "server chose a method we did not offer");
-		s->state = s->ulen ? SOCKS5_AUTH : SOCKS5_CONNECT;
+		s->noauth = s->ulen != 0;	/* credentials offered, not used */
+		s->state = SOCKS5_CONNECT;
 		return SOCKS5_SEND;
 	case SOCKS5_AUTH:
 		if (len < 2)

@@ -29,6 +29,7 @@ struct socks5 {
 	struct endpoint		target;
 	uint8_t			user[255], pass[255];
 	uint8_t			ulen, plen;	/* 0: offer no-auth only */
+	int			noauth;		/* we offered credentials, the server chose none */
 	const char		*error;		/* static text once FAILED */
 };
 

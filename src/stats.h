@@ -20,7 +20,9 @@ struct stats {
 	/* bounds */
 	uint64_t	drop_pending;	/* max-pending reached: SERVFAIL */
 	uint64_t	pending_peak;	/* high-water mark of the pending table */
-	uint64_t	drop_oversize;	/* query longer than max-query-size: dropped */
+	uint64_t	drop_oversize;
+	uint64_t	drop_keys;	/* max-isolation-keys busy: SERVFAIL */
+	uint64_t	socks_noauth;	/* SOCKS server chose no auth: isolation lost there */	/* query longer than max-query-size: dropped */
 	uint64_t	drop_wbuf;	/* upstream write refused (an invariant): query kept waiting */
 	uint64_t	expired;	/* deadline passed: SERVFAIL */
 	/* upstream */

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +33,7 @@ upstream_state_name(enum conn_state s)
 
 int
 upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, int epfd,
-    const struct upstream_ops *ops, void *arg)
+    const struct upstream_ops *ops, void *arg, const char *secret)
 {
 	memset(up, 0, sizeof(*up));
 	up->cfg = cfg;
@@ -40,19 +41,88 @@ upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, i
 	up->epfd = epfd;
 	up->ops = *ops;
 	up->arg = arg;
+	snprintf(up->secret, sizeof(up->secret), "%s", secret);
 	up->nres = (uint32_t)cfg->nresolvers;
 	for (uint32_t i = 0; i < up->nres; i++)
 		up->res[i].ep = cfg->resolvers[i];
-	up->nconns = up->nres * cfg->connections;
-	if ((up->conns = calloc(up->nconns, sizeof(*up->conns))) == NULL)
+	up->per_slot = up->nres * cfg->connections;
+	up->nslots = cfg->isolate == ISOLATE_NONE ? 1 : cfg->max_isolation_keys;
+	up->nconns = up->nslots * up->per_slot;
+	up->conns = calloc(up->nconns, sizeof(*up->conns));
+	up->slots = calloc(up->nslots, sizeof(*up->slots));
+	if (up->conns == NULL || up->slots == NULL) {
+		free(up->conns);
+		free(up->slots);
 		return -1;
+	}
 	for (uint32_t i = 0; i < up->nconns; i++) {
 		up->conns[i].fd = -1;
 		up->conns[i].id = (int32_t)i;
-		up->conns[i].resolver = i % up->nres;
+		up->conns[i].resolver = (i % up->per_slot) % up->nres;
 		up->conns[i].state = CONN_CLOSED;
 	}
+	if (cfg->isolate == ISOLATE_NONE)
+		up->slots[0].used = 1;	/* the shared key: warm from the start */
 	return 0;
+}
+
+uint32_t
+upstream_slot_of(const struct upstream *up, int32_t conn)
+{
+	return (uint32_t)conn / up->per_slot;
+}
+
+static int
+slot_idle(const struct upstream *up, uint32_t s)
+{
+	for (uint32_t i = s * up->per_slot; i < (s + 1) * up->per_slot; i++)
+		if (up->conns[i].inflight > 0)
+			return 0;
+	return !up->ops.want(up->arg, s);
+}
+
+static void conn_close_quiet(struct upstream *, struct upstream_conn *, uint64_t);
+
+int32_t
+upstream_slot(struct upstream *up, uint32_t key, uint64_t now)
+{
+	int32_t free_slot = -1, lru = -1;
+
+	if (up->cfg->isolate == ISOLATE_NONE)
+		return 0;
+	for (uint32_t s = 0; s < up->nslots; s++) {
+		struct upstream_slot *sl = &up->slots[s];
+
+		if (sl->used && sl->key == key) {
+			sl->last_used_ms = now;
+			return (int32_t)s;
+		}
+		if (!sl->used && free_slot < 0)
+			free_slot = (int32_t)s;
+		else if (sl->used && slot_idle(up, s) &&
+		    (lru < 0 || sl->last_used_ms < up->slots[lru].last_used_ms))
+			lru = (int32_t)s;
+	}
+	if (free_slot < 0 && lru >= 0) {
+		/* Evict the least recently used idle key: nothing in flight, nothing waiting. */
+		for (uint32_t i = (uint32_t)lru * up->per_slot; i < (uint32_t)(lru + 1) * up->per_slot;
+		    i++)
+			if (up->conns[i].state != CONN_CLOSED)
+				conn_close_quiet(up, &up->conns[i], now);
+		free_slot = lru;
+	}
+	if (free_slot < 0)
+		return -1;
+	up->slots[free_slot].used = 1;
+	up->slots[free_slot].key = key;
+	up->slots[free_slot].last_used_ms = now;
+	snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "uid-%u", key);
+	for (uint32_t i = (uint32_t)free_slot * up->per_slot;
+	    i < (uint32_t)(free_slot + 1) * up->per_slot; i++) {
+		up->conns[i].retry_ms = 0;
+		up->conns[i].backoff_ms = 0;
+	}
+	return free_slot;
 }
 
 static void
@@ -79,8 +149,10 @@ upstream_destroy(struct upstream *up)
 	for (uint32_t i = 0; i < up->nconns; i++)
 		conn_release(up, &up->conns[i]);
 	free(up->conns);
+	free(up->slots);
 	up->conns = NULL;
-	up->nconns = 0;
+	up->slots = NULL;
+	up->nconns = up->nslots = 0;
 }
 
 static const char *
@@ -251,9 +323,13 @@ conn_connected(struct upstream *up, struct upstream_conn *c, uint64_t now)
 		return;
 	}
 	c->state = CONN_SOCKS;
-	socks5_init(&c->socks, &up->res[c->resolver].ep,
-	    up->cfg->socks_user[0] ? up->cfg->socks_user : NULL,
-	    up->cfg->socks_pass[0] ? up->cfg->socks_pass : NULL);
+	if (up->cfg->isolate == ISOLATE_NONE)
+		socks5_init(&c->socks, &up->res[c->resolver].ep,
+		    up->cfg->socks_user[0] ? up->cfg->socks_user : NULL,
+		    up->cfg->socks_pass[0] ? up->cfg->socks_pass : NULL);
+	else	/* per key: Tor's IsolateSOCKSAuth gives each its own circuits */
+		socks5_init(&c->socks, &up->res[c->resolver].ep,
+		    up->slots[upstream_slot_of(up, c->id)].user, up->secret);
 	(void)socks_write(up, c, now);
 }
 
@@ -280,6 +356,12 @@ conn_socks_input(struct upstream *up, struct upstream_conn *c, uint64_t now)
 		case SOCKS5_DONE: {
 			char name[64];
 
+			if (c->socks.noauth) {
+				/* PreferSOCKSNoAuth on the SocksPort: no per-uid circuits */
+				if (up->st->socks_noauth++ == 0)
+					log_warnx("SOCKS server chose no authentication: "
+					    "isolation by uid is lost on its connections");
+			}
 			c->state = CONN_READY;
 			c->backoff_ms = 0;
 			c->last_used_ms = now;
@@ -376,16 +458,6 @@ upstream_event(struct upstream *up, int32_t id, uint32_t events, uint64_t now)
 		(void)conn_flush(up, c, now);
 }
 
-void
-upstream_connect_due(struct upstream *up, uint64_t now)
-{
-	for (uint32_t i = 0; i < up->nconns; i++) {
-		struct upstream_conn *c = &up->conns[i];
-		if (c->state == CONN_CLOSED && c->retry_ms <= now)
-			conn_open(up, c, now);
-	}
-}
-
 static int
 resolver_up(const struct upstream *up, uint32_t r, uint64_t now)
 {
@@ -393,8 +465,10 @@ resolver_up(const struct upstream *up, uint32_t r, uint64_t now)
 }
 
 int32_t
-upstream_pick(struct upstream *up, size_t len, uint64_t now)
+upstream_pick(struct upstream *up, uint32_t slot, size_t len, uint64_t now)
 {
+	uint32_t base = slot * up->per_slot;
+
 	/* Two rounds: resolvers in service first, then held-down ones rather than nothing. */
 	for (int round = 0; round < 2; round++) {
 		for (uint32_t k = 0; k < up->nres; k++) {
@@ -403,7 +477,7 @@ upstream_pick(struct upstream *up, size_t len, uint64_t now)
 
 			if (resolver_up(up, r, now) != (round == 0))
 				continue;
-			for (uint32_t i = r; i < up->nconns; i += up->nres) {
+			for (uint32_t i = base + r; i < base + up->per_slot; i += up->nres) {
 				struct upstream_conn *c = &up->conns[i];
 				if (c->state != CONN_READY || c->inflight >= up->cfg->max_inflight ||
 				    c->wlen + 2 + len > c->wcap)
@@ -413,6 +487,7 @@ upstream_pick(struct upstream *up, size_t len, uint64_t now)
 			}
 			if (best != NULL) {
 				up->rr = (r + 1) % up->nres;
+				up->slots[slot].last_used_ms = now;
 				return best->id;
 			}
 		}
@@ -421,9 +496,9 @@ upstream_pick(struct upstream *up, size_t len, uint64_t now)
 }
 
 int
-upstream_can_serve(const struct upstream *up, uint64_t now)
+upstream_can_serve(const struct upstream *up, uint32_t slot, uint64_t now)
 {
-	for (uint32_t i = 0; i < up->nconns; i++) {
+	for (uint32_t i = slot * up->per_slot; i < (slot + 1) * up->per_slot; i++) {
 		const struct upstream_conn *c = &up->conns[i];
 		if (c->state != CONN_CLOSED || c->retry_ms <= now)
 			return 1;
@@ -503,45 +578,59 @@ upstream_timeout(struct upstream *up, int32_t id, uint64_t now)
 }
 
 uint64_t
-upstream_timers(struct upstream *up, uint64_t now, int want)
+upstream_timers(struct upstream *up, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 
-	for (uint32_t i = 0; i < up->nconns; i++) {
-		struct upstream_conn *c = &up->conns[i];
-		uint64_t t = UINT64_MAX;
+	for (uint32_t s = 0; s < up->nslots; s++) {
+		struct upstream_slot *sl = &up->slots[s];
+		int want, open = 0;
 
-		switch (c->state) {
-		case CONN_CONNECTING:
-		case CONN_SOCKS:
-			if (c->step_deadline_ms <= now) {
-				conn_fail(up, c, now, "handshake timed out", 0);
-				t = c->retry_ms;
-			} else
-				t = c->step_deadline_ms;
-			break;
-		case CONN_READY:
-			if (c->inflight == 0 && c->wlen == 0) {
-				t = c->last_used_ms + up->cfg->idle_timeout_ms;
-				if (t <= now) {
-					log_debug("upstream conn %d: idle, closing", c->id);
-					conn_close_quiet(up, c, now);
-					t = UINT64_MAX;
+		if (!sl->used)
+			continue;
+		want = up->ops.want(up->arg, s);
+		for (uint32_t i = s * up->per_slot; i < (s + 1) * up->per_slot; i++) {
+			struct upstream_conn *c = &up->conns[i];
+			uint64_t t = UINT64_MAX;
+
+			switch (c->state) {
+			case CONN_CONNECTING:
+			case CONN_SOCKS:
+				if (c->step_deadline_ms <= now) {
+					conn_fail(up, c, now, "handshake timed out", 0);
+					t = c->retry_ms;
+				} else
+					t = c->step_deadline_ms;
+				break;
+			case CONN_READY:
+				if (c->inflight == 0 && c->wlen == 0) {
+					t = c->last_used_ms + up->cfg->idle_timeout_ms;
+					if (t <= now) {
+						log_debug("upstream conn %d: idle, closing", c->id);
+						conn_close_quiet(up, c, now);
+						t = UINT64_MAX;
+					}
 				}
+				break;
+			case CONN_CLOSED:
+				break;
 			}
-			break;
-		case CONN_CLOSED:
-			break;
+			if (c->state == CONN_CLOSED && want) {
+				if (c->retry_ms <= now) {
+					conn_open(up, c, now);
+					t = c->state == CONN_CLOSED ? c->retry_ms :
+					    c->step_deadline_ms;
+				} else
+					t = c->retry_ms;
+			}
+			open += c->state != CONN_CLOSED;
+			if (t < next)
+				next = t;
 		}
-		if (c->state == CONN_CLOSED && want) {
-			if (c->retry_ms <= now) {
-				conn_open(up, c, now);
-				t = c->state == CONN_CLOSED ? c->retry_ms : c->step_deadline_ms;
-			} else
-				t = c->retry_ms;
-		}
-		if (t < next)
-			next = t;
+		/* An isolated key with nothing open and nothing to do gives its slot back. */
+		if (up->cfg->isolate != ISOLATE_NONE && open == 0 && !want &&
+		    sl->last_used_ms + up->cfg->idle_timeout_ms <= now)
+			sl->used = 0;
 	}
 	return next;
 }

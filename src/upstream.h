@@ -51,6 +51,18 @@ struct upstream_resolver {
 	uint64_t		 failures;	/* connection failures and unanswered queries */
 };
 
+/*
+ * An isolation slot: the connections of one isolation key (a uid with "isolate uid", or the
+ * single shared key with "isolate none"). Each key gets its own SOCKS credentials, so Tor's
+ * IsolateSOCKSAuth puts it on its own circuits.
+ */
+struct upstream_slot {
+	int		 used;
+	uint32_t	 key;
+	uint64_t	 last_used_ms;
+	char		 user[32];	/* SOCKS username for the key; "" with isolate none */
+};
+
 struct upstream_ops {
 	/* A whole DNS message arrived on conn (msg may be modified). */
 	void	(*answer)(void *arg, int32_t conn, uint8_t *msg, size_t len);
@@ -58,6 +70,8 @@ struct upstream_ops {
 	void	(*lost)(void *arg, int32_t conn);
 	/* conn became READY or gained room: waiting queries may go. */
 	void	(*ready)(void *arg, int32_t conn);
+	/* Do queries wait for a connection of this slot (open its connections)? */
+	int	(*want)(void *arg, uint32_t slot);
 };
 
 struct upstream {
@@ -66,6 +80,10 @@ struct upstream {
 	int				 epfd;
 	struct upstream_conn		*conns;
 	uint32_t			 nconns;
+	struct upstream_slot		*slots;
+	uint32_t			 nslots;
+	uint32_t			 per_slot;	/* connections per slot: resolvers x connections */
+	char				 secret[33];	/* SOCKS password with isolate uid, per run */
 	struct upstream_resolver	 res[CONFIG_MAX_RESOLVERS];
 	uint32_t			 nres;
 	uint32_t			 rr;		/* round-robin cursor over resolvers */
@@ -76,21 +94,26 @@ struct upstream {
 /* epoll data for an upstream connection: UPSTREAM_EV_TAG | id */
 #define UPSTREAM_EV_TAG		(1ull << 32)
 
+/* secret: the per-run random SOCKS password for isolated keys (32 hex digits). */
 int	upstream_init(struct upstream *, const struct config *, struct stats *, int epfd,
-	    const struct upstream_ops *, void *arg);
-void	upstream_destroy(struct upstream *);
-
-/* Open every closed connection whose retry time has come (warm start, reconnects). */
-void	upstream_connect_due(struct upstream *, uint64_t now_ms);
+	    const struct upstream_ops *, void *arg, const char *secret);
 
 /*
- * A READY connection with room for one more query of len bytes, spread over resolvers
- * round-robin, preferring resolvers that are not held down. -1 if none.
+ * The slot of an isolation key, taking a free one (or the least recently used idle one) if
+ * the key has none. -1 when every slot is busy: max-isolation-keys reached.
  */
-int32_t	upstream_pick(struct upstream *, size_t len, uint64_t now_ms);
+int32_t	upstream_slot(struct upstream *, uint32_t key, uint64_t now_ms);
+uint32_t upstream_slot_of(const struct upstream *, int32_t conn);
+void	upstream_destroy(struct upstream *);
 
-/* True if some connection is open, opening, or may open now: waiting is worthwhile. */
-int	upstream_can_serve(const struct upstream *, uint64_t now_ms);
+/*
+ * A READY connection of slot with room for one more query of len bytes, spread over
+ * resolvers round-robin, preferring resolvers that are not held down. -1 if none.
+ */
+int32_t	upstream_pick(struct upstream *, uint32_t slot, size_t len, uint64_t now_ms);
+
+/* True if a connection of slot is open, opening, or may open now: waiting is worthwhile. */
+int	upstream_can_serve(const struct upstream *, uint32_t slot, uint64_t now_ms);
 
 /* Queue length prefix + msg on conn; upstream_flush() writes it. 0 or -1. */
 int	upstream_send(struct upstream *, int32_t conn, const uint8_t *msg, size_t len,
@@ -107,8 +130,11 @@ void	upstream_timeout(struct upstream *, int32_t conn, uint64_t now_ms);
 /* epoll events for conn. */
 void	upstream_event(struct upstream *, int32_t conn, uint32_t events, uint64_t now_ms);
 
-/* Handshake deadlines, idle closes, reconnects. Returns the next time it needs, or UINT64_MAX. */
-uint64_t upstream_timers(struct upstream *, uint64_t now_ms, int want_connections);
+/*
+ * Handshake deadlines, idle closes, reconnects of slots that ops.want, freeing idle slots.
+ * Returns the next time it needs, or UINT64_MAX.
+ */
+uint64_t upstream_timers(struct upstream *, uint64_t now_ms);
 
 /* Close everything (SIGHUP with new upstream settings, shutdown). Calls ops.lost. */
 void	upstream_close_all(struct upstream *);
