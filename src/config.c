@@ -38,6 +38,7 @@
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
 #define DEF_USER		"dnsfence"	/* make install creates it */
 #define DEF_MAX_ISO_KEYS	16	/* uids with their own upstream connections at once */
+#define DEF_MAX_RESOLVES	64	/* RESOLVE connections at once; beyond, the recursor */
 #define DEF_CHROOT		"/var/lib/dnsfence"	/* empty, root-owned; make install */
 
 /* Open recursors of different operators, chosen in dnsfence.conf(5). */
@@ -140,6 +141,9 @@ config_defaults(struct config *c)
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
 	c->reject_private = 1;	/* like Tor's ClientDNSRejectInternalAddresses */
 	c->isolate = ISOLATE_UID;
+	c->mode = MODE_RECURSOR;
+	c->onion = ONION_NXDOMAIN;
+	c->max_resolves = DEF_MAX_RESOLVES;
 	c->max_isolation_keys = DEF_MAX_ISO_KEYS;
 	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
 	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
@@ -232,6 +236,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
 	UKEY("max-query-size",	max_query_size,	512, 65535),
 	UKEY("max-isolation-keys", max_isolation_keys, 1, 1024),
+	UKEY("max-resolves",	max_resolves,	1, 4096),
 };
 
 struct dur_key {
@@ -339,6 +344,30 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "allow-private: \"%s\" is not a domain name", value);
 		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
+	} else if (strcmp(key, "mode") == 0) {
+		if (strcmp(value, "recursor") == 0)
+			c->mode = MODE_RECURSOR;
+		else if (strcmp(value, "hybrid") == 0)
+			c->mode = MODE_HYBRID;
+		else
+			return seterr(err, errlen, file, line,
+			    "mode: \"%s\" is not recursor or hybrid", value);
+	} else if (strcmp(key, "onion") == 0) {
+		if (strcmp(value, "nxdomain") == 0)
+			c->onion = ONION_NXDOMAIN;
+		else if (strcmp(value, "tor") == 0)
+			c->onion = ONION_TOR;
+		else
+			return seterr(err, errlen, file, line,
+			    "onion: \"%s\" is not nxdomain or tor", value);
+	} else if (strcmp(key, "hybrid-ipv6") == 0) {
+		if (strcmp(value, "yes") == 0)
+			c->hybrid_ipv6 = 1;
+		else if (strcmp(value, "no") == 0)
+			c->hybrid_ipv6 = 0;
+		else
+			return seterr(err, errlen, file, line,
+			    "hybrid-ipv6: \"%s\" is not yes or no", value);
 	} else if (strcmp(key, "isolate") == 0) {
 		if (strcmp(value, "uid") == 0)
 			c->isolate = ISOLATE_UID;

@@ -12,6 +12,11 @@
 #define CONFIG_MAX_LISTEN	4	/* listen-tcp lines accepted */
 #define CONFIG_MAX_ALLOW_PRIVATE 16	/* allow-private lines accepted */
 
+#define MODE_RECURSOR	0	/* every question to the recursor */
+#define MODE_HYBRID	1	/* A and PTR (and AAAA with hybrid-ipv6) resolved by Tor itself */
+#define ONION_NXDOMAIN	0
+#define ONION_TOR	1	/* .onion A through Tor RESOLVE: its mapped virtual address */
+
 #define ISOLATE_NONE	0	/* one set of connections for everyone */
 #define ISOLATE_UID	1	/* per uid: own SOCKS credentials, so own Tor circuits */
 
@@ -55,6 +60,10 @@ struct config {
 	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
 	size_t		 nallow_private;
 	int		 isolate;	/* ISOLATE_UID or ISOLATE_NONE */
+	int		 mode;		/* MODE_RECURSOR or MODE_HYBRID */
+	int		 hybrid_ipv6;	/* AAAA through RESOLVE too (SocksPort IPv6Traffic) */
+	int		 onion;		/* ONION_NXDOMAIN or ONION_TOR */
+	uint32_t	 max_resolves;	/* one-shot RESOLVE connections at once */
 	uint32_t	 max_isolation_keys;	/* uids with their own connections at once */
 	char		 user[64];	/* run as this user after start-up */
 	char		 chroot[256];	/* empty root-owned directory, or "none" */

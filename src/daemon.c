@@ -296,6 +296,180 @@ isolation_key(const struct daemon *d, const struct pending_client *cl)
 	return cl->has_uid ? cl->uid : ISO_KEY_UNKNOWN;
 }
 
+#define TOR_ANSWER_TTL	60	/* RESOLVE replies carry no TTL: answers made from them get this */
+#define SOCKS5_REP_CMD_UNSUPPORTED 7	/* not Tor: no RESOLVE */
+
+/* Into the pending table for the recursor, or SERVFAIL at once if it is full. */
+static void
+to_recursor(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
+    const struct pending_client *cl, uint32_t slot, uint64_t t_us)
+{
+	uint64_t now = t_us / 1000u;
+
+	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, now + d->cfg.timeout_ms,
+	    t_us) == NULL) {
+		d->st.drop_pending++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
+		servfail(d, q, cl, now);
+		return;
+	}
+	if (d->pend.used > d->st.pending_peak)
+		d->st.pending_peak = d->pend.used;
+	dispatch(d, slot, now);
+}
+
+/* Questions mode hybrid sends to Tor's RESOLVE rather than the recursor. */
+static int
+hybrid_type(const struct daemon *d, const struct dns_query *q)
+{
+	uint8_t a[16];
+
+	if (q->q.qclass != DNS_C_IN)
+		return 0;
+	return q->q.qtype == DNS_T_A || (q->q.qtype == DNS_T_AAAA && d->cfg.hybrid_ipv6) ||
+	    (q->q.qtype == DNS_T_PTR && dns_ptr_addr(q->q.name, q->q.namelen, a) != 0);
+}
+
+/*
+ * Ask Tor itself: RESOLVE (name -> address) or RESOLVE_PTR (address -> name) on a one-shot
+ * SOCKS connection with the slot's credentials. Returns 0 if under way (the pending entry
+ * is bound to the resolve), -1 if it could not start (max-resolves busy: the caller
+ * decides), -2 if the pending table is full.
+ */
+static int
+tor_resolve(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
+    const struct pending_client *cl, uint32_t slot, uint64_t t_us)
+{
+	uint64_t now = t_us / 1000u, deadline = now + d->cfg.timeout_ms;
+	const char *user, *pass;
+	struct socks5 s;
+	struct pending *p;
+	uint16_t tag = rnd_u16(&d->rnd);
+	int32_t id;
+
+	if (d->cfg.isolate == ISOLATE_NONE) {
+		user = d->cfg.socks_user[0] ? d->cfg.socks_user : NULL;
+		pass = d->cfg.socks_pass[0] ? d->cfg.socks_pass : NULL;
+	} else {
+		user = d->up.slots[slot].user;
+		pass = d->secret;
+	}
+	if (q->q.qtype == DNS_T_PTR) {
+		struct endpoint ep = { 0 };
+
+		ep.family = dns_ptr_addr(q->q.name, q->q.namelen, ep.addr);
+		socks5_init_resolve_ptr(&s, &ep, user, pass);
+	} else {
+		char name[4 * DNS_MAXNAME + 1];
+		size_t n;
+
+		dns_name_str(q->q.name, q->q.namelen, name, sizeof(name));
+		n = strlen(name);
+		if (n > 1 && name[n - 1] == '.')
+			name[n - 1] = '\0';
+		if (socks5_init_resolve(&s, name, user, pass) == -1)
+			return -1;
+	}
+	if ((p = pending_add(&d->pend, msg, len, q, cl, (uint16_t)d->up.nslots, deadline,
+	    t_us)) == NULL)
+		return -2;
+	if ((id = resolve_start(&d->res, &s, tag, deadline, now)) < 0) {
+		pending_remove(&d->pend, p);
+		d->st.tor_fallback++;
+		return -1;
+	}
+	if (pending_bind(&d->pend, p, id, tag) == -1 || p->up_id != tag)
+		fatalx("resolve %d: pending entry", id);	/* a fresh id: always free */
+	if (d->pend.used > d->st.pending_peak)
+		d->st.pending_peak = d->pend.used;
+	return 0;
+}
+
+/* A RESOLVE finished: make the DNS answer from Tor's reply. */
+static void
+on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
+{
+	struct daemon *d = arg;
+	uint64_t now = daemon_now_ms();
+	struct pending *p = pending_lookup(&d->pend, id, tag);
+	uint8_t rdata[DNS_MAXNAME], ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + DNS_MAXNAME + 11];
+	const struct dns_question *q;
+	uint16_t rdlen = 0;
+	size_t n;
+	int onion;
+
+	if (p == NULL)
+		return;		/* it expired meanwhile */
+	q = &p->query.q;
+	onion = policy_classify(&d->pol, q) == POLICY_ONION;
+	if (ok && s->rep == SOCKS5_REP_CMD_UNSUPPORTED && !onion) {
+		/* A SOCKS server that is not Tor: hybrid falls back to the recursor. */
+		struct pending saved = *p;
+		uint8_t qmsg[DNS_MAXMSG];
+		int32_t slot;
+
+		d->st.tor_fallback++;
+		if (rl_ok(&d->rl_policy, now))
+			log_warnx("the SOCKS server does not support Tor's RESOLVE: mode hybrid "
+			    "sends these questions to the recursor");
+		memcpy(qmsg, p->msg, p->msglen);
+		pending_remove(&d->pend, p);
+		if ((slot = upstream_slot(&d->up, isolation_key(d, &saved.client), now)) < 0) {
+			servfail(d, &saved.query, &saved.client, now);
+			return;
+		}
+		to_recursor(d, qmsg, saved.msglen, &saved.query, &saved.client, (uint32_t)slot,
+		    saved.start_us);
+		return;
+	}
+	if (!ok || (s->rep != 0 && s->rep != SOCKS5_REP_HOST_UNREACHABLE)) {
+		d->st.tor_failed++;
+		fail_query(d, p, now);
+		return;
+	}
+	if (s->rep == SOCKS5_REP_HOST_UNREACHABLE) {
+		d->st.tor_nxdomain++;
+		n = dns_synth(&p->query, DNS_RCODE_NXDOMAIN, NULL, 0, 0, ans, sizeof(ans));
+	} else {
+		if (q->qtype == DNS_T_A && s->bnd_atyp == SOCKS5_ATYP_V4 && s->bndlen == 4)
+			rdlen = 4;
+		else if (q->qtype == DNS_T_AAAA && s->bnd_atyp == SOCKS5_ATYP_V6 && s->bndlen == 16)
+			rdlen = 16;
+		if (rdlen)
+			memcpy(rdata, s->bnd, rdlen);
+		if (q->qtype == DNS_T_PTR && s->bnd_atyp == SOCKS5_ATYP_NAME) {
+			char name[256];
+
+			memcpy(name, s->bnd, s->bndlen);
+			name[s->bndlen] = '\0';
+			rdlen = (uint16_t)dns_name_from_text(name, rdata, sizeof(rdata));
+		}
+		/* An exit's answer meets reject-private; Tor's own .onion mapping does not. */
+		if (rdlen && !onion && q->qtype != DNS_T_PTR && d->cfg.reject_private &&
+		    !policy_private_allowed(&d->pol, q) &&
+		    dns_addr_is_private(rdlen == 4 ? AF_INET : AF_INET6, rdata)) {
+			d->st.private_answers++;
+			d->st.private_removed++;
+			rdlen = 0;
+		}
+		n = dns_synth(&p->query, DNS_RCODE_NOERROR, rdata, rdlen, TOR_ANSWER_TTL, ans,
+		    sizeof(ans));
+		if (n > 0)
+			ans[2] &= (uint8_t)~0x04;	/* not authoritative: Tor told us */
+		d->st.tor_resolved++;
+		d->st.tor_onion += onion;
+	}
+	if (n == 0) {
+		fail_query(d, p, now);
+		return;
+	}
+	d->st.answered++;
+	stats_latency_add(&d->st, now_us() - p->start_us);
+	reply(d, &p->client, p->query.udp_limit, ans, n, now);
+	pending_remove(&d->pend, p);
+}
+
 /*
  * A checked query is answered locally, enters the pending table, or hears SERVFAIL at once
  * if the table is full. Returns -1 only if no answer at all will follow (dropped).
@@ -307,6 +481,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 	uint64_t now = t_us / 1000u;
 	enum policy_verdict v = policy_classify(&d->pol, &q->q);
 	int32_t slot;
+	int onion_tor;
 
 	if (len > d->cfg.max_query_size) {
 		d->st.drop_oversize++;
@@ -316,7 +491,10 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		return -1;
 	}
 
-	if (v != POLICY_FORWARD) {
+	/* .onion to Tor itself (onion tor): never to the recursor, whatever happens. */
+	onion_tor = v == POLICY_ONION && d->cfg.onion == ONION_TOR &&
+	    q->q.qclass == DNS_C_IN && q->q.qtype == DNS_T_A;
+	if (v != POLICY_FORWARD && !onion_tor) {
 		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + 16 + 11];
 		size_t n = policy_answer(v, q, ans, sizeof(ans));
 		char a[64];
@@ -330,6 +508,14 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		reply(d, cl, q->udp_limit, ans, n, now);
 		return 0;
 	}
+	if ((slot = upstream_slot(&d->up, isolation_key(d, cl), now)) < 0) {
+		d->st.drop_keys++;
+		if (rl_ok(&d->rl_bad, now))
+			log_warnx("max-isolation-keys (%u) uids busy: SERVFAIL",
+			    d->cfg.max_isolation_keys);
+		servfail(d, q, cl, now);
+		return 0;
+	}
 	if (log_getverbose() > 0) {
 		char name[4 * DNS_MAXNAME + 1], a[64], s[64];
 
@@ -339,25 +525,18 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		    addr_str(cl->family, cl->server, cl->server_port, s, sizeof(s)),
 		    cl->tcp >= 0 ? " (tcp)" : "");
 	}
-	if ((slot = upstream_slot(&d->up, isolation_key(d, cl), now)) < 0) {
-		d->st.drop_keys++;
-		if (rl_ok(&d->rl_bad, now))
-			log_warnx("max-isolation-keys (%u) uids busy: SERVFAIL",
-			    d->cfg.max_isolation_keys);
-		servfail(d, q, cl, now);
-		return 0;
+	if (onion_tor || (d->cfg.mode == MODE_HYBRID && hybrid_type(d, q))) {
+		int r = tor_resolve(d, msg, len, q, cl, (uint32_t)slot, t_us);
+
+		if (r == 0)
+			return 0;
+		if (r == -1 && onion_tor) {	/* max-resolves busy: never the recursor */
+			servfail(d, q, cl, now);
+			return 0;
+		}
+		/* -2: pending is full, answered below; -1: busy, the recursor answers */
 	}
-	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, now + d->cfg.timeout_ms,
-	    t_us) == NULL) {
-		d->st.drop_pending++;
-		if (rl_ok(&d->rl_bad, now))
-			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
-		servfail(d, q, cl, now);
-		return 0;
-	}
-	if (d->pend.used > d->st.pending_peak)
-		d->st.pending_peak = d->pend.used;
-	dispatch(d, (uint32_t)slot, now);
+	to_recursor(d, msg, len, q, cl, (uint32_t)slot, t_us);
 	return 0;
 }
 
@@ -460,12 +639,14 @@ timers(struct daemon *d, uint64_t now)
 	}
 	/* Connections open on demand, and at start until the first one works (warm start). */
 	next = upstream_timers(&d->up, now);
-	for (uint32_t s = 0; s < d->pend.nlists && d->pend.nwaiting > 0; s++)
+	for (uint32_t s = 0; s < d->up.nslots && d->pend.nwaiting > 0; s++)
 		if (d->pend.waits[s].n > 0)
 			dispatch(d, s, now);
 	if ((p = pending_oldest(&d->pend)) != NULL && p->deadline_ms < next)
 		next = p->deadline_ms;
 	t = tcpserve_timers(&d->ts, now);
+	next = t < next ? t : next;
+	t = resolve_timers(&d->res, now);
 	return t < next ? t : next;
 }
 
@@ -513,6 +694,11 @@ log_stats(struct daemon *d)
 		    " noauth=%" PRIu64, d->cfg.isolate == ISOLATE_UID ? "uid" : "none", keys,
 		    d->up.nslots, s->drop_keys, s->socks_noauth);
 	}
+	log_info("stats tor: mode=%s onion=%s resolved=%" PRIu64 " nxdomain=%" PRIu64
+	    " failed=%" PRIu64 " fallback=%" PRIu64 " onion_mapped=%" PRIu64 " busy=%u",
+	    d->cfg.mode == MODE_HYBRID ? "hybrid" : "recursor",
+	    d->cfg.onion == ONION_TOR ? "tor" : "nxdomain", s->tor_resolved, s->tor_nxdomain,
+	    s->tor_failed, s->tor_fallback, s->tor_onion, d->res.busy);
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " open=%u", s->tcp_accepted, s->tcp_queries,
 	    s->tcp_refused, s->tcp_stalled, s->tcp_overflow, d->ts.nopen);
@@ -532,6 +718,7 @@ upstream_changed(const struct config *a, const struct config *b)
 
 static const struct upstream_ops ops = { on_answer, on_lost, on_ready, on_want };
 static const struct tcpserve_ops tops = { on_tcp_query };
+static const struct resolve_ops rops = { on_resolved };
 
 static void
 reload(struct daemon *d)
@@ -577,10 +764,13 @@ reload(struct daemon *d)
 	if ((n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen) &&
 	    capture_tune(d->cap, n.rcvbuf, n.queue_maxlen) == -1)
 		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
-	if (n.isolate != d->cfg.isolate || n.max_isolation_keys != d->cfg.max_isolation_keys) {
-		log_warnx("reload: isolate and max-isolation-keys change only on restart");
+	if (n.isolate != d->cfg.isolate || n.max_isolation_keys != d->cfg.max_isolation_keys ||
+	    n.max_resolves != d->cfg.max_resolves) {
+		log_warnx("reload: isolate, max-isolation-keys and max-resolves change only on "
+		    "restart");
 		n.isolate = d->cfg.isolate;
 		n.max_isolation_keys = d->cfg.max_isolation_keys;
+		n.max_resolves = d->cfg.max_resolves;
 	}
 	if (upstream_changed(&d->cfg, &n)) {
 		struct upstream_slot *keep = calloc(d->up.nslots, sizeof(*keep));
@@ -684,8 +874,11 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 		snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
 	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret) == -1)
 		fatal("upstream pool");
-	if (pending_init(&d->pend, d->cfg.max_pending, d->up.nslots) == -1)
+	/* one wait list per isolation slot, and one for queries out to Tor's RESOLVE */
+	if (pending_init(&d->pend, d->cfg.max_pending, d->up.nslots + 1) == -1)
 		fatal("pending table");
+	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d) == -1)
+		fatal("resolve pool");
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
 }
@@ -735,6 +928,8 @@ daemon_run(struct daemon *d)
 				tcpserve_accept(&d->ts, idx, now);
 			else if (tag == TCPSERVE_CLIENT_TAG)
 				tcpserve_event(&d->ts, (int32_t)idx, evs[i].events, now);
+			else if (tag == RESOLVE_EV_TAG)
+				resolve_event(&d->res, idx, evs[i].events, now);
 		}
 	}
 	return 0;
@@ -752,6 +947,7 @@ daemon_close(struct daemon *d)
 	capture_close(d->cap);	/* from here the kernel drops queued packets: fail closed */
 	d->cap = NULL;
 	tcpserve_close(&d->ts);
+	resolve_destroy(&d->res);
 	upstream_destroy(&d->up);
 	pending_destroy(&d->pend);
 	inject_close(&d->inj);

@@ -13,6 +13,7 @@
 #include "packet.h"
 #include "pending.h"
 #include "policy.h"
+#include "resolve.h"
 #include "rnd.h"
 #include "stats.h"
 #include "tcpserve.h"
@@ -43,6 +44,7 @@ struct daemon {
 	struct inject		 inj;
 	struct upstream		 up;
 	struct tcpserve		 ts;
+	struct resolve		 res;		/* one-shot Tor RESOLVE connections */
 	struct policy		 pol;
 	struct pending_table	 pend;
 	struct stats		 st;

@@ -658,3 +658,65 @@ dns_name_from_text(const char *text, uint8_t *out, size_t cap)
 	out[n++] = 0;
 	return n;
 }
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+dns_ptr_addr(const uint8_t *name, size_t namelen, uint8_t *addr)
+{
+	static const uint8_t v4[] = "\007in-addr\004arpa";	/* with the final 0 */
+	static const uint8_t v6[] = "\003ip6\004arpa";
+	size_t i = 0;
+
+	{
+		/* in-addr.arpa: exactly four decimal labels */
+		size_t k;
+		unsigned oct[4];
+
+		for (k = 0; k < 4 && i < namelen; k++) {
+			uint8_t l = name[i];
+			unsigned v = 0;
+
+			if (l == 0 || l > 3 || i + 1 + l > namelen)
+				break;
+			for (uint8_t j = 0; j < l; j++) {
+				uint8_t c = name[i + 1 + j];
+				if (c < '0' || c > '9')
+					goto not_v4;
+				v = v * 10 + (unsigned)(c - '0');
+			}
+			if (v > 255 || (l > 1 && name[i + 1] == '0'))
+				goto not_v4;
+			oct[k] = v;
+			i += 1 + (size_t)l;
+		}
+		if (k == 4 && namelen - i == sizeof(v4) && memcmp(name + i, v4, sizeof(v4)) == 0) {
+			for (k = 0; k < 4; k++)
+				addr[k] = (uint8_t)oct[3 - k];
+			return AF_INET;
+		}
+	}
+not_v4:
+	/* ip6.arpa: 32 one-nibble labels, least significant first */
+	if (namelen != 32 * 2 + sizeof(v6))
+		return 0;
+	if (memcmp(name + 64, v6, sizeof(v6)) != 0)
+		return 0;
+	memset(addr, 0, 16);
+	for (size_t n = 0; n < 32; n++) {
+		int h;
+
+		if (name[2 * n] != 1 || (h = hexval(name[2 * n + 1])) < 0)
+			return 0;
+		addr[15 - n / 2] |= (uint8_t)(n % 2 ? h << 4 : h);
+	}
+	return AF_INET6;
+}

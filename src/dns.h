@@ -14,6 +14,7 @@
 #define DNS_OUR_EDNS	1232	/* UDP size we advertise in messages we make */
 
 #define DNS_T_A		1
+#define DNS_T_PTR	12
 #define DNS_T_AAAA	28
 #define DNS_T_OPT	41
 #define DNS_C_IN	1
@@ -112,6 +113,12 @@ int	dns_name_has_suffix(const uint8_t *name, size_t namelen, const uint8_t *suff
 
 /* Text ("example.com" or "example.com.") to lower-case wire form. Returns length or 0. */
 size_t	dns_name_from_text(const char *, uint8_t *out, size_t cap);
+
+/*
+ * The address a reverse name (d.c.b.a.in-addr.arpa, or 32 nibbles of ip6.arpa) stands for.
+ * Returns AF_INET or AF_INET6 with addr filled (4 or 16 bytes), or 0 if it is not one.
+ */
+int	dns_ptr_addr(const uint8_t *name, size_t namelen, uint8_t *addr);
 
 /* Printable, escaped form of a wire name for logs. */
 const char *dns_name_str(const uint8_t *name, size_t namelen, char *buf, size_t buflen);

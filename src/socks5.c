@@ -9,10 +9,9 @@
 #define M_NOAUTH	0x00
 #define M_USERPASS	0x02
 #define M_NONE		0xff
-#define CMD_CONNECT	0x01
-#define ATYP_V4		0x01
-#define ATYP_NAME	0x03
-#define ATYP_V6		0x04
+#define ATYP_V4		SOCKS5_ATYP_V4
+#define ATYP_NAME	SOCKS5_ATYP_NAME
+#define ATYP_V6		SOCKS5_ATYP_V6
 
 static const char *const state_names[] = {
 	[SOCKS5_GREETING] = "greeting",
@@ -40,6 +39,7 @@ socks5_init(struct socks5 *s, const struct endpoint *target, const char *user, c
 {
 	memset(s, 0, sizeof(*s));
 	s->state = SOCKS5_GREETING;
+	s->cmd = SOCKS5_CMD_CONNECT;
 	s->target = *target;
 	if (user != NULL && pass != NULL && user[0] && pass[0]) {
 		size_t ul = strnlen(user, 255), pl = strnlen(pass, 255);
@@ -49,6 +49,30 @@ socks5_init(struct socks5 *s, const struct endpoint *target, const char *user, c
 		s->ulen = (uint8_t)ul;
 		s->plen = (uint8_t)pl;
 	}
+}
+
+int
+socks5_init_resolve(struct socks5 *s, const char *name, const char *user, const char *pass)
+{
+	struct endpoint none = { .family = AF_INET };
+	size_t n = strlen(name);
+
+	socks5_init(s, &none, user, pass);
+	if (n == 0 || n > sizeof(s->name))
+		return -1;
+	s->cmd = SOCKS5_CMD_RESOLVE;
+	memcpy(s->name, name, n);
+	s->namelen = (uint8_t)n;
+	return 0;
+}
+
+void
+socks5_init_resolve_ptr(struct socks5 *s, const struct endpoint *addr, const char *user,
+    const char *pass)
+{
+	socks5_init(s, addr, user, pass);
+	s->cmd = SOCKS5_CMD_RESOLVE_PTR;
+	s->target.port = 0;
 }
 
 size_t
@@ -84,10 +108,19 @@ socks5_request(const struct socks5 *s, uint8_t *out, size_t cap)
 		n += s->plen;
 		return n;
 	case SOCKS5_CONNECT:
-		alen = s->target.family == AF_INET6 ? 16 : 4;
 		out[n++] = VER;
-		out[n++] = CMD_CONNECT;
+		out[n++] = s->cmd;
 		out[n++] = 0;
+		if (s->cmd == SOCKS5_CMD_RESOLVE) {
+			out[n++] = ATYP_NAME;
+			out[n++] = s->namelen;
+			memcpy(out + n, s->name, s->namelen);
+			n += s->namelen;
+			out[n++] = 0;	/* port: unused */
+			out[n++] = 0;
+			return n;
+		}
+		alen = s->target.family == AF_INET6 ? 16 : 4;
 		out[n++] = s->target.family == AF_INET6 ? ATYP_V6 : ATYP_V4;
 		memcpy(out + n, s->target.addr, alen);
 		n += alen;
@@ -146,6 +179,7 @@ socks5_input(struct socks5 *s, const uint8_t *in, size_t len, size_t *consumed)
 			return SOCKS5_NEED_MORE;
 		if (in[0] != VER)
 			return fail(s, "bad version in CONNECT reply");
+		s->rep = in[1];
 		if (in[1] != 0) {
 			*consumed = len;
 			return fail(s, in[1] < sizeof(rep_text) / sizeof(rep_text[0]) ?
@@ -169,6 +203,10 @@ socks5_input(struct socks5 *s, const uint8_t *in, size_t len, size_t *consumed)
 		if (len < need)
 			return SOCKS5_NEED_MORE;
 		*consumed = need;
+		/* The bound address: for RESOLVE and RESOLVE_PTR it is the answer. */
+		s->bnd_atyp = in[3];
+		s->bndlen = (uint8_t)(in[3] == ATYP_NAME ? in[4] : need - 4 - 2);
+		memcpy(s->bnd, in + 4 + (in[3] == ATYP_NAME), s->bndlen);
 		s->state = SOCKS5_READY;
 		return SOCKS5_DONE;
 	case SOCKS5_READY:

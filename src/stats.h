@@ -36,6 +36,12 @@ struct stats {
 	uint64_t	local[8];	/* answered locally, by policy verdict (policy.h) */
 	uint64_t	private_answers;	/* answers that carried private addresses */
 	uint64_t	private_removed;	/* A/AAAA records removed from them */
+	/* Tor RESOLVE (mode hybrid, onion tor) */
+	uint64_t	tor_resolved;	/* answered from a RESOLVE/RESOLVE_PTR reply */
+	uint64_t	tor_nxdomain;	/* Tor said the name does not resolve */
+	uint64_t	tor_failed;	/* no usable reply by the deadline: SERVFAIL */
+	uint64_t	tor_fallback;	/* max-resolves busy: sent to the recursor instead */
+	uint64_t	tor_onion;	/* .onion answered with Tor's mapped address */
 	/* TCP listener */
 	uint64_t	tcp_accepted;	/* client connections accepted */
 	uint64_t	tcp_queries;	/* queries read from them */
