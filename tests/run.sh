@@ -29,6 +29,10 @@ for t in "$B"/replay/fuzz_*; do
 	n=$(basename "$t")
 	run_suite "replay $n" "$t" "tests/fuzz/corpus/$n"
 done
+# The nftables ruleset on Debian's stock kernel under QEMU (this kernel lacks nft_queue).
+if [ -x tests/vm/run.sh ]; then
+	run_suite "vm (stock kernel, nftables)" bash tests/vm/run.sh
+fi
 if [ -d tests/system ]; then
 	for f in tests/system/*.bats; do
 		[ -f "$f" ] && run_suite "bats $(basename "$f")" bats --tap "$f"

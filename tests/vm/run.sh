@@ -1,0 +1,113 @@
+#!/bin/bash
+# tests/vm/run.sh: boot Debian's stock kernel under QEMU (TCG) and run dnsfence there with the
+# nftables ruleset and its native `queue` statement (which the development kernel cannot load).
+# Prints TAP: one line per guest result, then the plan. See tests/vm/README.md.
+#
+# Environment: DNSFENCE_VM_DIR (build output, default build/vm), DNSFENCE_VM_TIMEOUT (seconds
+# for the whole boot, default 180), DNSFENCE (daemon binary, passed to build.sh).
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=${DNSFENCE_VM_DIR:-$REPO/build/vm}
+TMO=${DNSFENCE_VM_TIMEOUT:-180}
+
+# The results the guest's /init reports, in order. One missing is a failure (crash, timeout).
+EXPECTED=(
+	"kernel modules load"
+	"uplink namespace with unbound and microsocks"
+	"leak watch sees UDP without the ruleset (control)"
+	"dnsfence-firewall check validates the native queue ruleset"
+	"dnsfence-firewall load --backend nftables"
+	"dnsfence starts (queue bound)"
+	"a.test A over UDP via nft queue"
+	"test MX from resolv.conf's server via nft queue"
+	"txt.test TXT via nft queue (any server address)"
+	"a.test AAAA over IPv6 via nft queue"
+	"a.test A over TCP redirected to dnsfence"
+	"non-DNS UDP dropped by 'all other UDP'"
+	"dnsfence exits cleanly on SIGTERM"
+	"queries time out with dnsfence stopped (fail closed)"
+	"no UDP and no TCP DNS reached the uplink"
+	"dnsfence-firewall status shows loaded and counters"
+	"dnsfence-firewall unload removes the table"
+	"UDP reaches the uplink again after unload (control)"
+)
+
+skip() {
+	echo "ok 1 - vm: nftables queue on a stock kernel # skip $*"
+	echo "1..1"
+	exit 0
+}
+
+mkdir -p "$OUT" || { echo "not ok 1 - vm: cannot create $OUT"; echo "1..1"; exit 1; }
+
+# Build (the kernel is cached; the initramfs is rebuilt only when an input changed).
+t0=$(date +%s)
+"$REPO/tests/vm/build.sh" "$OUT" >"$OUT/build.log" 2>&1
+brc=$?
+t1=$(date +%s)
+# 77 with its reason: this machine cannot fetch the kernel or install QEMU. Anything else that
+# is not 0 is a failure of the build.
+if ((brc == 77)) && grep -q '^vm build: cannot: ' "$OUT/build.log"; then
+	skip "$(grep '^vm build: cannot: ' "$OUT/build.log" | tail -n 1 | sed 's/^vm build: cannot: //')"
+elif ((brc != 0)); then
+	echo "not ok 1 - vm: build of kernel and initramfs (tests/vm/build.sh exited $brc)"
+	sed 's/^/# /' "$OUT/build.log" | tail -n 40
+	echo "1..1"
+	exit 1
+fi
+echo "# vm: build $((t1 - t0)) s ($(cat "$OUT/kver"), initramfs $(du -h "$OUT/initramfs.cpio.gz" | cut -f1))"
+command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 is not installed"
+
+# Boot. TCG only: /dev/kvm here is a nested PVM on which the stock kernel hangs.
+console=$OUT/console.log
+t0=$(date +%s)
+timeout --kill-after=10 "$TMO" qemu-system-x86_64 -accel tcg -cpu max -m 512 \
+    -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.cpio.gz" \
+    -append 'console=ttyS0 panic=-1 quiet' \
+    -nographic -nodefaults -serial stdio -net none -no-reboot \
+    </dev/null >"$console" 2>"$OUT/qemu.stderr"
+qrc=$?
+t1=$(date +%s)
+tr -d '\r' <"$console" >"$console.txt"
+echo "# vm: qemu ran $((t1 - t0)) s, exit $qrc; console in $console.txt"
+n=0
+failed=0
+seen=$'\n'
+while IFS= read -r line; do
+	case $line in
+	"VMTEST ok "*)
+		name=${line#VMTEST ok }
+		n=$((n + 1))
+		echo "ok $n - vm: $name"
+		;;
+	"VMTEST not ok "*)
+		rest=${line#VMTEST not ok }
+		name=${rest%%: *}
+		n=$((n + 1))
+		failed=$((failed + 1))
+		echo "not ok $n - vm: $name"
+		echo "# ${rest#*: }"
+		;;
+	*) continue ;;
+	esac
+	seen+="$name"$'\n'
+done < <(grep -a '^VMTEST \(ok\|not ok\) ' "$console.txt")
+
+why="guest stopped early"
+((qrc == 124 || qrc == 137)) && why="qemu killed after ${TMO} s"
+for name in "${EXPECTED[@]}"; do
+	[[ $seen == *$'\n'"$name"$'\n'* ]] && continue
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - vm: $name"
+	echo "# no result: $why (qemu exit $qrc)"
+done
+
+if ((failed > 0)); then
+	echo "# --- guest console (diagnostics), $console.txt:"
+	grep -av '^VMTEST ' "$console.txt" | sed 's/^/# /' | tail -n 200
+	[[ -s $OUT/qemu.stderr ]] && sed 's/^/# qemu: /' "$OUT/qemu.stderr" | tail -n 20
+fi
+echo "1..$n"
+((failed == 0))
