@@ -107,15 +107,12 @@ ipt_render() {	# family (4|6)
 "
 	done
 	[ -r "$RULESDIR/iptables/dnsfence.rules" ] || die "cannot read $RULESDIR/iptables/dnsfence.rules"
-	while IFS= read -r line; do
-		case $line in
-		'@ALLOW_UDP@') printf '%s' "$allow_rules" ;;
-		'#'*|'') ;;
-		*) printf '%s\n' "$line" | sed -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" \
+	# One pass: drop comments, fill in the values, put the allow rules in place.
+	ALLOW="$allow_rules" awk '/^@ALLOW_UDP@$/ { printf "%s", ENVIRON["ALLOW"]; next } { print }' \
+		"$RULESDIR/iptables/dnsfence.rules" |
+		sed -e '/^#/d' -e '/^$/d' -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" \
 			-e "s|@TCPPORT@|$tcpport|g" -e "s|@ICMP@|$icmp|g" -e "s|@LOOPBACK_DNS@|$lo|g" \
-			-e 's/  */ /g' ;;
-		esac
-	done <"$RULESDIR/iptables/dnsfence.rules"
+			-e 's/  */ /g'
 }
 
 ipt_bin() { if [ "$1" = 6 ]; then echo ip6tables; else echo iptables; fi; }
@@ -191,17 +188,15 @@ nft_render() {
 	lo=""
 	[ $keep_lo -eq 1 ] && lo='oif != "lo"'
 	[ -r "$RULESDIR/nftables/dnsfence.nft" ] || die "cannot read $RULESDIR/nftables/dnsfence.nft"
-	while IFS= read -r line; do
-		case $line in
-		*@ALLOW_UDP@*)
-			for a in $allow; do
-				printf '\t\tmeta skuid %s udp dport %s return comment "allowed UDP flow"\n' \
-					"${a%%:*}" "${a#*:}"
-			done ;;
-		*) printf '%s\n' "$line" | sed -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" \
-			-e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$lo|g" ;;
-		esac
-	done <"$RULESDIR/nftables/dnsfence.nft"
+	allow_rules=""
+	for a in $allow; do
+		allow_rules="$allow_rules		meta skuid ${a%%:*} udp dport ${a#*:} return comment \"allowed UDP flow\"
+"
+	done
+	ALLOW="$allow_rules" awk '/^[ \t]*@ALLOW_UDP@[ \t]*$/ { printf "%s", ENVIRON["ALLOW"]; next } { print }' \
+		"$RULESDIR/nftables/dnsfence.nft" |
+		sed -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" -e "s|@TCPPORT@|$tcpport|g" \
+			-e "s|@LOOPBACK_DNS@|$lo|g"
 }
 
 # One transaction: create (if missing), flush, and fill the table. Atomic and idempotent.
