@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Write the hand-made seed inputs of the fuzz corpora (tests/fuzz/corpus/fuzz_*/seed-*).
+
+Deterministic: running it again rewrites the same files. Inputs the fuzzer found are kept
+beside these under other names. Usage: python3 tests/fuzz/mkseeds.py [corpus-dir]
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+
+
+def write(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# ---- DNS ------------------------------------------------------------------------------
+
+def name(s):
+    out = b""
+    for label in s.strip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def header(id_, flags, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", id_, flags, qd, an, ns, ar)
+
+
+def opt(udp=1232, do=False, options=b""):
+    return b"\0" + struct.pack("!HHIH", 41, udp, 0x8000 if do else 0, len(options)) + options
+
+
+def query(qname, qtype=1, id_=0x1234, edns=None, do=False, flags=0x0100):
+    m = header(id_, flags, ar=1 if edns else 0) + name(qname) + struct.pack("!HH", qtype, 1)
+    if edns:
+        m += opt(edns, do)
+    return m
+
+
+def rr(owner, rtype, rdata, ttl=300, rclass=1):
+    return owner + struct.pack("!HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+PTR_Q = b"\xc0\x0c"  # pointer to the question name
+
+
+def answer(qname, qtype, records, id_=0x1234, ns=(), ar=(), flags=0x8180):
+    m = header(id_, flags, an=len(records), ns=len(ns), ar=len(ar))
+    m += name(qname) + struct.pack("!HH", qtype, 1)
+    for r in list(records) + list(ns) + list(ar):
+        m += r
+    return m
+
+
+def txt(s):
+    b = s.encode()
+    return bytes([len(b)]) + b
+
+
+queries = {
+    "a": query("www.example.com"),
+    "aaaa-edns": query("www.example.com", 28, edns=1232),
+    "mx-do": query("example.org", 15, edns=4096, do=True),
+    "txt-small-edns": query("Example.ORG", 16, edns=100),
+    "root-ns": query(".", 2),
+    "srv": query("_xmpp-client._tcp.example.net", 33, edns=1232, do=True),
+    "name255": query(".".join(["a" * 63] * 3 + ["b" * 61]), 1),
+    "opt-cookie": header(7, 0, ar=1) + name("a.b") + struct.pack("!HH", 1, 1)
+    + opt(1400, True, struct.pack("!HH", 10, 8) + bytes(range(8))),
+    "qr-set": query("x.example", flags=0x8100),
+    "opcode-notify": query("x.example", flags=0x2000),
+    "two-opts": header(1, 0, ar=2) + name("x.example") + b"\0\1\0\1" + opt() + opt(4096),
+    "ptr-loop": header(1, 0) + b"\xc0\x0c\0\1\0\1",
+    "label-0x40": header(1, 0) + b"\x40" + b"a" * 64 + b"\0\0\1\0\1",
+    "trailing": query("x.example") + b"\0",
+}
+for k, v in queries.items():
+    write("fuzz_dns_query", k, v)
+
+a_rrs = [rr(PTR_Q, 1, bytes([192, 0, 2, i])) for i in (1, 2)]
+big_txt = [rr(PTR_Q, 16, txt(chr(ord("a") + i) * 100)) for i in range(20)]
+answers = {
+    "a-compressed": answer("www.example.com", 1, a_rrs),
+    "cname-chain": answer("www.example.com", 1,
+                          [rr(PTR_Q, 5, b"\3web\xc0\x10"),
+                           rr(b"\xc0\x2d", 1, bytes([198, 51, 100, 7]))]),
+    "mx-ns-additional": answer("example.org", 15, [rr(PTR_Q, 15, b"\0\x0a\4mail\xc0\x0c")],
+                               ns=[rr(PTR_Q, 2, b"\3ns1\xc0\x0c")],
+                               ar=[rr(b"\xc0\x2b", 1, bytes([203, 0, 113, 5])), opt(1232, True)]),
+    "big-txt": answer("big.example", 16, big_txt),
+    "big-txt-opt": answer("big.example", 16, big_txt, ar=[opt(4096, True)]),
+    "servfail-opt": answer("x.example", 1, [], ar=[opt(1232)], flags=0x8182),
+    "nxdomain-soa": answer("nx.example", 1, [], flags=0x8183,
+                           ns=[rr(b"\7example\0", 6, b"\2ns\xc0\x0f\4host\xc0\x0f"
+                                  + struct.pack("!IIIII", 1, 2, 3, 4, 5))]),
+    "opt-then-rr": answer("big.example", 16, big_txt[:5], ar=[opt(1232), rr(PTR_Q, 16, txt("z"))]),
+    # private addresses among public ones, behind a compressed CNAME (for dns_filter_private)
+    "private-mixed": answer("www.example.com", 1,
+                            [rr(PTR_Q, 5, b"\3web\xc0\x10"),
+                             rr(b"\xc0\x2d", 1, bytes([10, 0, 0, 1])),
+                             rr(b"\xc0\x2d", 1, bytes([93, 184, 216, 34])),
+                             rr(b"\xc0\x2d", 1, bytes([192, 168, 1, 1]))],
+                            ns=[rr(b"\xc0\x10", 2, b"\3ns1\xc0\x10")],
+                            ar=[rr(b"\3ns1\xc0\x10", 28, bytes(15) + b"\1"), opt(1232, True)]),
+}
+for k, v in answers.items():
+    for limit in (512, 1232, 40, 65535):
+        write("fuzz_dns_answer", "%s-%d" % (k, limit), struct.pack("!H", limit) + v)
+
+# ---- packets --------------------------------------------------------------------------
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def udp(src, dst, sport, dport, payload, v6=False):
+    ulen = 8 + len(payload)
+    pseudo = src + dst + (struct.pack("!IxxxB", ulen, 17) if v6 else struct.pack("!xBH", 17, ulen))
+    c = csum(pseudo + struct.pack("!HHHH", sport, dport, ulen, 0) + payload) or 0xFFFF
+    return struct.pack("!HHHH", sport, dport, ulen, c) + payload
+
+
+def ip4(src, dst, payload, proto=17, frag=0, options=b""):
+    hl = 20 + len(options)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(payload), 0x1234, frag, 64,
+                    proto, 0, src, dst) + options
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def ip6(src, dst, payload, nh=17, ext=b""):
+    return struct.pack("!IHBB", 0x60000000, len(ext) + len(payload), nh, 64) + src + dst + ext + payload
+
+
+S4, D4 = bytes([10, 0, 0, 2]), bytes([9, 9, 9, 9])
+S6 = bytes.fromhex("fd000000000000000000000000000002")
+D6 = bytes.fromhex("20010db8000000000000000000000053")
+dnsq = query("www.example.com", 1, edns=1232)
+packets = {
+    "v4-query": ip4(S4, D4, udp(S4, D4, 40000, 53, dnsq)),
+    "v4-options": ip4(S4, D4, udp(S4, D4, 40001, 53, dnsq), options=b"\1\1\1\0"),
+    "v4-mf": ip4(S4, D4, udp(S4, D4, 40000, 53, dnsq), frag=0x2000),
+    "v4-tcp": ip4(S4, D4, b"\0" * 20, proto=6),
+    "v4-padded": ip4(S4, D4, udp(S4, D4, 1, 53, b"")) + b"\0" * 6,
+    "v6-query": ip6(S6, D6, udp(S6, D6, 40000, 53, dnsq, True)),
+    "v6-hbh-dst": ip6(S6, D6, udp(S6, D6, 40000, 53, dnsq, True), nh=0,
+                      ext=bytes([60, 0, 1, 4, 0, 0, 0, 0, 17, 1, 1, 12]) + b"\0" * 12),
+    "v6-frag": ip6(S6, D6, udp(S6, D6, 40000, 53, dnsq, True), nh=44,
+                   ext=bytes([17, 0, 0, 1, 0, 0, 0, 9])),
+    "v6-ah": ip6(S6, D6, udp(S6, D6, 5353, 53, dnsq, True), nh=51,
+                 ext=bytes([17, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1])),
+    "v6-icmp": ip6(S6, D6, b"\x80\0\0\0\0\1\0\1", nh=58),
+}
+for k, v in packets.items():
+    write("fuzz_packet", k, v)
+
+# ---- SOCKS5 ---------------------------------------------------------------------------
+# byte 0: bit 0 auth, bit 1 IPv6 target; bytes 1, 2: user and password lengths; byte 3: chunk seed
+
+OK4 = b"\5\0\0\1" + bytes([127, 0, 0, 1]) + b"\x23\x82"
+OK6 = b"\5\0\0\4" + bytes(16) + b"\0\x35"
+OKNAME = b"\5\0\0\3\x0bexample.com\0\x35"
+TUNNEL = b"\0\x1d" + answer("x.example", 1, [rr(PTR_Q, 1, b"\1\2\3\4")])[:29]
+socks = {
+    "noauth-v4": b"\0\0\0\1" + b"\5\0" + OK4 + TUNNEL,
+    "noauth-v6": b"\2\0\0\2" + b"\5\0" + OK6,
+    "noauth-name": b"\0\0\0\3" + b"\5\0" + OKNAME + TUNNEL,
+    "auth-ok": b"\1\4\4\4" + b"\5\2" + b"\1\0" + OK4,
+    "auth-ok-v6": b"\3\xff\xff\5" + b"\5\2" + b"\1\0" + OK6 + b"tunnel",
+    "auth-rejected": b"\1\4\4\6" + b"\5\2" + b"\1\1",
+    "no-acceptable": b"\0\0\0\7" + b"\5\xff",
+    "wrong-method": b"\0\0\0\7" + b"\5\2",
+    "bad-version": b"\0\0\0\7" + b"\4\0",
+    "refused": b"\0\0\0\x08" + b"\5\0" + b"\5\5\0\1" + bytes(6),
+    "rep-unknown": b"\0\0\0\x09" + b"\5\0" + b"\5\x42\0\1" + bytes(6),
+    "bad-rsv": b"\0\0\0\x0a" + b"\5\0" + b"\5\0\1\1" + bytes(6),
+    "bad-atyp": b"\0\0\0\x0b" + b"\5\0" + b"\5\0\0\7" + bytes(6),
+}
+for k, v in socks.items():
+    write("fuzz_socks5", k, v)
+
+# ---- config ---------------------------------------------------------------------------
+
+configs = {
+    "full": b"""# dnsfence.conf
+queue 3
+mark 0x10
+socks 127.0.0.1:9150
+socks-user alice
+socks-password s3cret
+resolver 9.9.9.9
+resolver [2620:fe::fe]:53
+resolver 1.1.1.1:5353
+timeout 3s
+connect-timeout 500ms
+idle-timeout 2m
+backoff-max 8
+resolver-holddown 30s
+max-pending 1000
+max-inflight 100
+connections 4
+max-retries 1
+rcvbuf 1048576
+queue-maxlen 2048
+batch 16
+upstream-buffer 131072
+""",
+    "comments": b"\n   # only a comment\n\t\nqueue 1   # trailing comment\r\n",
+    "unknown-key": b"queue 1\nfrobnicate yes\n",
+    "missing-value": b"timeout\n",
+    "two-values": b"resolver 1.1.1.1 8.8.8.8\n",
+    "bad-number": b"max-pending lots\n",
+    "out-of-range": b"connections 65\n",
+    "bad-duration": b"timeout 4h\n",
+    "bad-endpoint": b"socks localhost:9050\n",
+    "bare-v6": b"resolver ::1\nresolver [::1]:53\n",
+    "port-0": b"resolver 1.2.3.4:0\n",
+    "port-65536": b"resolver 1.2.3.4:65536\n",
+    "too-many": b"".join(b"resolver 10.0.0.%d\n" % i for i in range(17)),
+    "user-only": b"socks-user bob\n",
+    "nul": b"queue 1\nqueue\0 2\n",
+    "long-line": b"resolver " + b"1" * 1100 + b"\n",
+}
+for k, v in configs.items():
+    write("fuzz_config", k, v)
