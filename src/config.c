@@ -316,8 +316,10 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			c->nlisten = 0;		/* the first line replaces the defaults */
 			c->nlisten_from_user = 1;
 		}
-		if (strcmp(value, "none") == 0)
+		if (strcmp(value, "none") == 0) {
+			c->nlisten = 0;		/* whatever came before: no listener */
 			return 0;
+		}
 		if (c->nlisten == CONFIG_MAX_LISTEN)
 			return seterr(err, errlen, file, line,
 			    "listen-tcp: more than %d addresses", CONFIG_MAX_LISTEN);
@@ -360,14 +362,6 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 		else
 			return seterr(err, errlen, file, line,
 			    "onion: \"%s\" is not nxdomain or tor", value);
-	} else if (strcmp(key, "hybrid-ipv6") == 0) {
-		if (strcmp(value, "yes") == 0)
-			c->hybrid_ipv6 = 1;
-		else if (strcmp(value, "no") == 0)
-			c->hybrid_ipv6 = 0;
-		else
-			return seterr(err, errlen, file, line,
-			    "hybrid-ipv6: \"%s\" is not yes or no", value);
 	} else if (strcmp(key, "isolate") == 0) {
 		if (strcmp(value, "uid") == 0)
 			c->isolate = ISOLATE_UID;
@@ -526,6 +520,13 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if ((c->socks_user[0] == '\0') != (c->socks_pass[0] == '\0'))
 		return seterr(err, errlen, f, 0,
 		    "socks-user and socks-password must be given together");
+	if (c->isolate == ISOLATE_UID && c->socks_user[0])
+		return seterr(err, errlen, f, 0, "socks-user and socks-password need isolate none: "
+		    "isolate uid gives every uid credentials of its own");
+	if ((uint64_t)(c->isolate == ISOLATE_UID ? c->max_isolation_keys : 1) * c->nresolvers *
+	    c->connections > CONFIG_MAX_CONNS)
+		return seterr(err, errlen, f, 0, "max-isolation-keys x resolvers x connections is "
+		    "more than %u upstream connections", CONFIG_MAX_CONNS);
 	if (c->max_inflight > c->max_pending)
 		c->max_inflight = c->max_pending;
 	return 0;

@@ -11,9 +11,10 @@
 #define CONFIG_ERRLEN		256	/* room for "file:line: reason" */
 #define CONFIG_MAX_LISTEN	4	/* listen-tcp lines accepted */
 #define CONFIG_MAX_ALLOW_PRIVATE 16	/* allow-private lines accepted */
+#define CONFIG_MAX_CONNS	4096	/* upstream connection slots in all (memory bound) */
 
 #define MODE_RECURSOR	0	/* every question to the recursor */
-#define MODE_HYBRID	1	/* A and PTR (and AAAA with hybrid-ipv6) resolved by Tor itself */
+#define MODE_HYBRID	1	/* A and PTR resolved by Tor itself; AAAA still to the recursor */
 #define ONION_NXDOMAIN	0
 #define ONION_TOR	1	/* .onion A through Tor RESOLVE: its mapped virtual address */
 
@@ -61,7 +62,6 @@ struct config {
 	size_t		 nallow_private;
 	int		 isolate;	/* ISOLATE_UID or ISOLATE_NONE */
 	int		 mode;		/* MODE_RECURSOR or MODE_HYBRID */
-	int		 hybrid_ipv6;	/* AAAA through RESOLVE too (SocksPort IPv6Traffic) */
 	int		 onion;		/* ONION_NXDOMAIN or ONION_TOR */
 	uint32_t	 max_resolves;	/* one-shot RESOLVE connections at once */
 	uint32_t	 max_isolation_keys;	/* uids with their own connections at once */

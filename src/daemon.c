@@ -62,8 +62,10 @@ daemon_config(const struct config_source *src, struct config *cfg, char *err, si
 		if (config_load_at(cfg, src->dirfd, src->base, src->path, src->missing_ok, err,
 		    errlen) == -1)
 			return -1;
-	} else if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
-		return -1;
+	} else if (src->base == NULL) {		/* at start-up, before the directory is kept */
+		if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
+			return -1;
+	}	/* else its directory was missing at start: the file is still taken as absent */
 	/* A resolver or listen-tcp on the command line replaces the file's, as other keys do. */
 	for (int i = 0; i + 1 < src->noverrides; i += 2) {
 		if (strcmp(src->overrides[i], "resolver") == 0)
@@ -321,13 +323,17 @@ to_recursor(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
 
 /* Questions mode hybrid sends to Tor's RESOLVE rather than the recursor. */
 static int
-hybrid_type(const struct daemon *d, const struct dns_query *q)
+hybrid_type(const struct dns_query *q)
 {
 	uint8_t a[16];
 
 	if (q->q.qclass != DNS_C_IN)
 		return 0;
-	return q->q.qtype == DNS_T_A || (q->q.qtype == DNS_T_AAAA && d->cfg.hybrid_ipv6) ||
+	/*
+	 * Not AAAA: a RESOLVE reply carries one address, of the family the SocksPort's flags
+	 * prefer, not the one asked for; one SocksPort cannot answer both A and AAAA right.
+	 */
+	return q->q.qtype == DNS_T_A ||
 	    (q->q.qtype == DNS_T_PTR && dns_ptr_addr(q->q.name, q->q.namelen, a) != 0);
 }
 
@@ -376,7 +382,6 @@ tor_resolve(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
 		return -2;
 	if ((id = resolve_start(&d->res, &s, tag, deadline, now)) < 0) {
 		pending_remove(&d->pend, p);
-		d->st.tor_fallback++;
 		return -1;
 	}
 	if (pending_bind(&d->pend, p, id, tag) == -1 || p->up_id != tag)
@@ -416,11 +421,13 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 		memcpy(qmsg, p->msg, p->msglen);
 		pending_remove(&d->pend, p);
 		if ((slot = upstream_slot(&d->up, isolation_key(d, &saved.client), now)) < 0) {
+			d->st.drop_keys++;
 			servfail(d, &saved.query, &saved.client, now);
 			return;
 		}
+		/* a new deadline from now: the table's deadline order stays true */
 		to_recursor(d, qmsg, saved.msglen, &saved.query, &saved.client, (uint32_t)slot,
-		    saved.start_us);
+		    now_us());
 		return;
 	}
 	if (!ok || (s->rep != 0 && s->rep != SOCKS5_REP_HOST_UNREACHABLE)) {
@@ -494,6 +501,17 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 	/* .onion to Tor itself (onion tor): never to the recursor, whatever happens. */
 	onion_tor = v == POLICY_ONION && d->cfg.onion == ONION_TOR &&
 	    q->q.qclass == DNS_C_IN && q->q.qtype == DNS_T_A;
+	if (v == POLICY_ONION && d->cfg.onion == ONION_TOR && !onion_tor) {
+		/* the name may exist (Tor maps it); only A can be answered: no data */
+		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
+		size_t n = dns_synth(q, DNS_RCODE_NOERROR, NULL, 0, 0, ans, sizeof(ans));
+
+		d->st.local[v]++;
+		if (n == 0)
+			return -1;
+		reply(d, cl, q->udp_limit, ans, n, now);
+		return 0;
+	}
 	if (v != POLICY_FORWARD && !onion_tor) {
 		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + 16 + 11];
 		size_t n = policy_answer(v, q, ans, sizeof(ans));
@@ -525,15 +543,18 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		    addr_str(cl->family, cl->server, cl->server_port, s, sizeof(s)),
 		    cl->tcp >= 0 ? " (tcp)" : "");
 	}
-	if (onion_tor || (d->cfg.mode == MODE_HYBRID && hybrid_type(d, q))) {
+	if (onion_tor || (d->cfg.mode == MODE_HYBRID && hybrid_type(q))) {
 		int r = tor_resolve(d, msg, len, q, cl, (uint32_t)slot, t_us);
 
 		if (r == 0)
 			return 0;
 		if (r == -1 && onion_tor) {	/* max-resolves busy: never the recursor */
+			d->st.tor_failed++;
 			servfail(d, q, cl, now);
 			return 0;
 		}
+		if (r == -1)
+			d->st.tor_fallback++;
 		/* -2: pending is full, answered below; -1: busy, the recursor answers */
 	}
 	to_recursor(d, msg, len, q, cl, (uint32_t)slot, t_us);

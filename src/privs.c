@@ -103,7 +103,7 @@ seccomp_install(int conf_dirfd)
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)conf_dirfd),
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY))) < 0)
 		fatalx("seccomp: openat: %s", strerror(-rc));
-	/* fcntl only as stdio uses it (F_GETFL/F_GETFD) */
+	/* fcntl only as stdio uses it (F_GETFL) */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, F_GETFL))) < 0)
 		fatalx("seccomp: fcntl: %s", strerror(-rc));

@@ -57,6 +57,9 @@ rc_done(struct resolve *r, struct resolve_conn *c, int ok)
 	uint16_t tag = c->tag;
 	int32_t id = RESOLVE_ID_BASE + (int32_t)(c - r->rc);
 
+	if (s.noauth && r->st->socks_noauth++ == 0)
+		log_warnx("SOCKS server chose no authentication: isolation by uid is lost on "
+		    "its connections");
 	rc_close(r, c);
 	r->ops.done(r->arg, id, tag, &s, ok);
 }

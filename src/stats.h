@@ -20,9 +20,9 @@ struct stats {
 	/* bounds */
 	uint64_t	drop_pending;	/* max-pending reached: SERVFAIL */
 	uint64_t	pending_peak;	/* high-water mark of the pending table */
-	uint64_t	drop_oversize;
+	uint64_t	drop_oversize;	/* query longer than max-query-size: dropped */
 	uint64_t	drop_keys;	/* max-isolation-keys busy: SERVFAIL */
-	uint64_t	socks_noauth;	/* SOCKS server chose no auth: isolation lost there */	/* query longer than max-query-size: dropped */
+	uint64_t	socks_noauth;	/* SOCKS server chose no auth: isolation lost there */
 	uint64_t	drop_wbuf;	/* upstream write refused (an invariant): query kept waiting */
 	uint64_t	expired;	/* deadline passed: SERVFAIL */
 	/* upstream */
@@ -39,7 +39,8 @@ struct stats {
 	/* Tor RESOLVE (mode hybrid, onion tor) */
 	uint64_t	tor_resolved;	/* answered from a RESOLVE/RESOLVE_PTR reply */
 	uint64_t	tor_nxdomain;	/* Tor said the name does not resolve */
-	uint64_t	tor_failed;	/* no usable reply by the deadline: SERVFAIL */
+	uint64_t	tor_failed;	/* refused or broken RESOLVE, or .onion with max-resolves busy:
+					   SERVFAIL (a deadline passing counts in expired) */
 	uint64_t	tor_fallback;	/* max-resolves busy: sent to the recursor instead */
 	uint64_t	tor_onion;	/* .onion answered with Tor's mapped address */
 	/* TCP listener */

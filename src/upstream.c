@@ -140,6 +140,7 @@ conn_release(struct upstream *up, struct upstream_conn *c)
 	c->want_out = 0;
 	c->dirty = 0;
 	c->inflight = 0;
+	c->timeouts = 0;
 	c->state = CONN_CLOSED;
 }
 

@@ -92,7 +92,8 @@ full_file(void)
 	    "rcvbuf 1048576\n"
 	    "queue-maxlen 2048\n"
 	    "batch 16\n"
-	    "upstream-buffer 131072\n";
+	    "upstream-buffer 131072\n"
+	    "isolate none\n";
 
 	CHECK(parse(text) == 0);
 	CHECK(c.queue == 3 && c.mark == 16);
@@ -306,7 +307,18 @@ finish_checks(void)
 	CHECK(config_finish(&c, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "socks-user") && strstr(err, "socks-password"));
 	CHECK(parse("socks-user bob\nsocks-password pw\n") == 0);
+	CHECK(config_finish(&c, err, sizeof(err)) == -1);	/* isolate uid makes its own */
+	CHECK(strstr(err, "isolate none") != NULL);
+	CHECK(parse("socks-user bob\nsocks-password pw\nisolate none\n") == 0);
 	CHECK(config_finish(&c, err, sizeof(err)) == 0);
+	/* the connection table is bounded */
+	CHECK(parse("max-isolation-keys 1024\nconnections 64\n") == 0);
+	CHECK(config_finish(&c, err, sizeof(err)) == -1 && strstr(err, "connections"));
+	CHECK(parse("max-isolation-keys 1024\nconnections 64\nisolate none\n") == 0);
+	CHECK(config_finish(&c, err, sizeof(err)) == 0);
+	/* listen-tcp none clears, wherever it stands */
+	CHECK(parse("listen-tcp 127.0.0.1:1\nlisten-tcp none\n") == 0 && c.nlisten == 0);
+	CHECK(parse("listen-tcp none\nlisten-tcp 127.0.0.1:5\n") == 0 && c.nlisten == 1);
 	/* max-inflight is capped by max-pending */
 	CHECK(parse("max-pending 10\nmax-inflight 300\n") == 0);
 	CHECK(config_finish(&c, err, sizeof(err)) == 0 && c.max_inflight == 10);
