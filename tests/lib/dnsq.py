@@ -15,6 +15,28 @@
   dnsq.py ping HOST [--timeout S] [--ident N]
       One ICMP echo request over a raw socket (the capture sentinel; no ping(8)
       needed).  Exit 0 when the echo reply comes back, 2 on timeout.
+  dnsq.py raw SERVER NAME TYPE [--size N] [--dnssec] [--timeout S] [--port P]
+      Like udp, but NAME may hold zone-file escapes (\\DDD decimal, \\X) for
+      bytes no host name has, and --size N pads the query with an EDNS Padding
+      option to exactly N bytes.  Prints "sent=N bytes" and the reply line.
+      Exit 0 on a reply with our ID and question, 2 on timeout, 3 bad reply.
+  dnsq.py tcp-pipeline SERVER PORT NAME/TYPE... [--timeout S]
+      One TCP connection; every query (2-byte length prefix each) is written in
+      one send, back to back, then as many answers are read and matched by ID
+      (in any order).  Exit 0 when each query got its own answer.
+  dnsq.py tcp-stall SERVER PORT [--send-hex HEX] [--timeout S]
+      Connect, send these bytes (default "00": one byte of a length prefix),
+      then wait for the server to close.  Prints "closed after S.SSs (eof|reset)";
+      exit 0 when it closed, 2 when still open at the timeout.
+  dnsq.py tcp-clients SERVER PORT NAME TYPE --hold N [--timeout S]
+      Open N connections and keep them, then one more: prints how soon that one
+      is closed, then sends a query on each held one.  Exit 0 when the extra
+      connection was closed within the timeout and every held one was answered.
+  dnsq.py serve-tcp ADDR PORT [--ad] [--a IP]
+      A fake recursor for DNS over TCP (pipelined, threaded): A queries get
+      IP (default 192.0.2.99), other types no data; --ad sets the AD bit; a query
+      with the DO bit also gets an RRSIG record and DO in the OPT.  Prints one
+      line per query ("query NAME TYPE do=0|1 cd=0|1") on stdout.  Runs until killed.
 """
 import argparse
 import ipaddress
@@ -225,6 +247,273 @@ def cmd_ping(a):
     return 2
 
 
+# ---------------------------------------------------------------------------------------------
+# Additions for hardening.bats and tcp.bats (the commands above are unchanged).
+
+def encode_name(text):
+    r"""Zone-file text to wire form: \DDD is one decimal byte, \X is X, '.' ends a label."""
+    labels, cur, i = [], bytearray(), 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 4 <= len(text) and text[i + 1:i + 4].isdigit():
+            cur.append(int(text[i + 1:i + 4]))
+            i += 4
+        elif c == "\\" and i + 1 < len(text):
+            cur += text[i + 1].encode("latin-1")
+            i += 2
+        elif c == ".":
+            labels.append(bytes(cur))
+            cur = bytearray()
+            i += 1
+        else:
+            cur += c.encode("latin-1")
+            i += 1
+    if cur:
+        labels.append(bytes(cur))
+    out = b""
+    for label in labels:
+        if not label or len(label) > 63:
+            raise ValueError("bad label in %r" % text)
+        out += bytes([len(label)]) + label
+    return out + b"\x00"
+
+
+def build_raw_query(qid, name, qtype, size=None, dnssec=False):
+    qtype_num = TYPES[qtype.upper()] if qtype.upper() in TYPES else int(qtype)
+    msg = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1 if (size or dnssec) else 0)
+    msg += encode_name(name) + struct.pack("!HH", qtype_num, 1)
+    if size or dnssec:
+        opt_fixed = 11
+        options = b""
+        if size:
+            pad = size - len(msg) - opt_fixed - 4
+            if pad < 0:
+                raise ValueError("--size %d is smaller than the query itself" % size)
+            options = struct.pack("!HH", 12, pad) + b"\x00" * pad	# RFC 7830 Padding
+        msg += b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000 if dnssec else 0, len(options))
+        msg += options
+    return msg
+
+
+def question_bytes(buf):
+    """The question (name as sent, type, class) of a message, lower-cased, as bytes."""
+    off = 12
+    while True:
+        n = buf[off]
+        if n == 0:
+            off += 1
+            break
+        if n & 0xC0:
+            raise ValueError("compressed question name")
+        off += 1 + n
+    return buf[12:off + 4].lower()
+
+
+def cmd_raw(a):
+    qid = struct.unpack("!H", os.urandom(2))[0]
+    q = build_raw_query(qid, a.name, a.type, a.size, a.dnssec)
+    s = socket.socket(family_of(a.server), socket.SOCK_DGRAM)
+    s.settimeout(a.timeout)
+    s.sendto(q, (a.server, a.port))
+    print("sent=%d bytes" % len(q))
+    try:
+        data, src = s.recvfrom(65535)
+    except socket.timeout:
+        print("timeout: no reply within %.1fs (id=0x%04x)" % (a.timeout, qid))
+        return 2
+    r = parse_reply(data)
+    print("id=0x%04x from=%s port=%d rcode=%d qr=%d tc=%d ancount=%d answers=%s" % (
+        r["id"], src[0], src[1], r["rcode"], r["qr"], r["tc"], r["ancount"],
+        ",".join(r["answers"]) or "-"))
+    if r["id"] != qid or r["qr"] != 1 or question_bytes(data) != question_bytes(q):
+        print("FAIL: not the answer to our query")
+        return 3
+    return 0
+
+
+def recv_frame(s):
+    (n,) = struct.unpack("!H", recv_exact(s, 2))
+    return recv_exact(s, n)
+
+
+def cmd_tcp_pipeline(a):
+    s = socket.create_connection((a.server, a.port), timeout=a.timeout)
+    want, blob = {}, b""
+    ids = set()
+    for spec in a.queries:
+        name, _, qtype = spec.rpartition("/")
+        while True:
+            qid = struct.unpack("!H", os.urandom(2))[0]
+            if qid not in ids:
+                break
+        ids.add(qid)
+        q = build_query(qid, name, qtype)
+        want[qid] = (name.rstrip(".").lower() + ".", TYPES[qtype.upper()], 1)
+        blob += struct.pack("!H", len(q)) + q
+    s.sendall(blob)
+    sent_order, got_order, bad = list(want), [], 0
+    while len(got_order) < len(want):
+        r = parse_reply(recv_frame(s))
+        ok = r["id"] in want and r["id"] not in got_order and r["question"] == want[r["id"]]
+        bad += not ok
+        got_order.append(r["id"])
+        print("answer %d: id=0x%04x question=%s/%s rcode=%d answers=%s%s" % (
+            len(got_order), r["id"], r["question"][0] if r["question"] else "?",
+            r["question"][1] if r["question"] else "?", r["rcode"],
+            ",".join(r["answers"]) or "-", "" if ok else "  <- NOT OURS"))
+    print("received %d/%d answers on one connection, in_order=%s" % (
+        len(got_order), len(want), "yes" if got_order == sent_order else "no"))
+    return 0 if bad == 0 else 3
+
+
+def cmd_tcp_stall(a):
+    import time
+    s = socket.create_connection((a.server, a.port), timeout=a.timeout)
+    t0 = time.monotonic()
+    if a.send_hex:
+        s.sendall(bytes.fromhex(a.send_hex))
+    how = None
+    try:
+        while how is None:
+            if s.recv(4096) == b"":
+                how = "eof"
+    except socket.timeout:
+        print("still open after %.2fs" % (time.monotonic() - t0))
+        return 2
+    except ConnectionResetError:
+        how = "reset"
+    print("closed after %.2fs (%s)" % (time.monotonic() - t0, how))
+    return 0
+
+
+def cmd_tcp_clients(a):
+    import time
+    held = [socket.create_connection((a.server, a.port), timeout=a.timeout)
+            for _ in range(a.hold)]
+    time.sleep(0.5)		# let the server accept them first
+    extra = socket.create_connection((a.server, a.port), timeout=a.timeout)
+    t0 = time.monotonic()
+    closed = None
+    try:
+        data = extra.recv(4096)
+        closed = "eof" if data == b"" else None
+        if data:
+            print("FAIL: the extra connection got %d bytes" % len(data))
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed = "reset"
+    dt = time.monotonic() - t0
+    if closed:
+        print("extra connection: closed after %.2fs (%s)" % (dt, closed))
+    else:
+        print("extra connection: still open after %.2fs" % dt)
+    answered = 0
+    for i, s in enumerate(held):
+        qid = struct.unpack("!H", os.urandom(2))[0]
+        q = build_query(qid, a.name, a.type)
+        try:
+            s.sendall(struct.pack("!H", len(q)) + q)
+            r = parse_reply(recv_frame(s))
+            ok = r["id"] == qid
+        except (OSError, ConnectionError) as e:
+            print("held connection %d: %s" % (i + 1, e))
+            ok = False
+        else:
+            print("held connection %d: rcode=%d answers=%s" % (
+                i + 1, r["rcode"], ",".join(r["answers"]) or "-"))
+        answered += ok
+    print("held connections answered: %d/%d" % (answered, len(held)))
+    return 0 if closed and answered == len(held) else 1
+
+
+def cmd_serve_tcp(a):
+    import socketserver
+    import threading
+    ip = ipaddress.IPv4Address(a.a).packed
+    lock = threading.Lock()
+
+    def answer(q):
+        qid, flags, qd, _, _, ar = struct.unpack("!HHHHHH", q[:12])
+        name, off = read_name(q, 12)
+        qtype, qclass = struct.unpack("!HH", q[off:off + 4])
+        question = q[12:off + 4]
+        do, has_opt, p = 0, False, off + 4
+        for _ in range(ar):
+            _, p = read_name(q, p)
+            rtype, _, ttl, rdlen = struct.unpack("!HHIH", q[p:p + 10])
+            if rtype == 41:
+                has_opt, do = True, (ttl >> 15) & 1
+            p += 10 + rdlen
+        with lock:
+            print("query %s %d do=%d cd=%d" % (name, qtype, do, (flags >> 4) & 1), flush=True)
+        rrs = []
+        if qtype == 1 and qclass == 1:
+            rrs.append(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip)
+            if do:
+                labels = len([x for x in name.split(".") if x])
+                signer = encode_name("test.")
+                rdata = struct.pack("!HBBIIIH", 1, 13, labels, 60, 0x7FFFFFFF, 0, 4242)
+                rdata += signer + b"\xab" * 64
+                rrs.append(struct.pack("!HHHIH", 0xC00C, 46, 1, 60, len(rdata)) + rdata)
+        rflags = 0x8000 | (flags & 0x0100) | 0x0080 | (0x0020 if a.ad else 0)
+        msg = struct.pack("!HHHHHH", qid, rflags, 1, len(rrs), 0, 1 if has_opt else 0)
+        msg += question + b"".join(rrs)
+        if has_opt:
+            msg += b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000 if do else 0, 0)
+        return msg
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            try:
+                while True:
+                    q = recv_frame(self.request)
+                    r = answer(q)
+                    self.request.sendall(struct.pack("!H", len(r)) + r)
+            except (OSError, ConnectionError, ValueError, struct.error):
+                return
+
+    class Server(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+        address_family = family_of(a.addr)
+
+    with Server((a.addr, a.port), Handler) as srv:
+        print("serving DNS over TCP on %s port %d (ad=%d)" % (a.addr, a.port, a.ad), flush=True)
+        srv.serve_forever()
+    return 0
+
+
+def add_parsers(sub):
+    r = sub.add_parser("raw")
+    r.add_argument("server"); r.add_argument("name"); r.add_argument("type")
+    r.add_argument("--size", type=int)
+    r.add_argument("--dnssec", action="store_true")
+    r.add_argument("--timeout", type=float, default=5.0)
+    r.add_argument("--port", type=int, default=53)
+    t = sub.add_parser("tcp-pipeline")
+    t.add_argument("server"); t.add_argument("port", type=int)
+    t.add_argument("queries", nargs="+", metavar="NAME/TYPE")
+    t.add_argument("--timeout", type=float, default=10.0)
+    st = sub.add_parser("tcp-stall")
+    st.add_argument("server"); st.add_argument("port", type=int)
+    st.add_argument("--send-hex", default="00")
+    st.add_argument("--timeout", type=float, default=10.0)
+    c = sub.add_parser("tcp-clients")
+    c.add_argument("server"); c.add_argument("port", type=int)
+    c.add_argument("name"); c.add_argument("type")
+    c.add_argument("--hold", type=int, required=True)
+    c.add_argument("--timeout", type=float, default=2.0)
+    v = sub.add_parser("serve-tcp")
+    v.add_argument("addr"); v.add_argument("port", type=int)
+    v.add_argument("--ad", action="store_true")
+    v.add_argument("--a", default="192.0.2.99")
+
+
+EXTRA_COMMANDS = {"raw": cmd_raw, "tcp-pipeline": cmd_tcp_pipeline, "tcp-stall": cmd_tcp_stall,
+                  "tcp-clients": cmd_tcp_clients, "serve-tcp": cmd_serve_tcp}
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -247,10 +536,11 @@ def main():
     i.add_argument("host")
     i.add_argument("--timeout", type=float, default=2.0)
     i.add_argument("--ident", type=int, default=os.getpid())
+    add_parsers(sub)
     a = p.parse_args()
     try:
-        return {"udp": cmd_udp, "garbage": cmd_garbage, "socks": cmd_socks,
-                "ping": cmd_ping}[a.cmd](a)
+        return dict({"udp": cmd_udp, "garbage": cmd_garbage, "socks": cmd_socks,
+                     "ping": cmd_ping}, **EXTRA_COMMANDS)[a.cmd](a)
     except (OSError, ValueError, ConnectionError) as e:
         print("FAIL: %s: %s" % (type(e).__name__, e))
         return 1

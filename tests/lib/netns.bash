@@ -182,6 +182,16 @@ server:
 	local-data: 'txt.test. 300 IN TXT "v=dnsfence1 hello from the recursor"'
 	local-data: "_xmpp-client._tcp.test. 300 IN SRV 5 0 5222 xmpp.test."
 	local-data: "xmpp.test. 300 IN A 192.0.2.52"
+	# hardening.bats: addresses that reject-private must remove.
+	local-data: "private.test. 300 IN A 10.1.2.3"
+	local-data: "loop.test. 300 IN A 127.0.0.1"
+	local-data: "mixed.test. 300 IN A 192.0.2.7"
+	local-data: "mixed.test. 300 IN A 192.168.1.1"
+	local-data: "mixed.test. 300 IN AAAA fd00::1"
+	local-data: "mixed.test. 300 IN AAAA 2001:db8::7"
+	local-data: "cgnat.test. 300 IN A 100.64.1.1"
+	local-data: "mapped.test. 300 IN AAAA ::ffff:10.0.0.1"
+	local-data: "ll.test. 300 IN AAAA fe80::1"
 	local-zone: "2.0.192.in-addr.arpa." static
 	local-data: "2.0.192.in-addr.arpa. 3600 IN SOA ns1.test. hostmaster.test. 1 7200 900 1209600 300"
 	local-data: "10.2.0.192.in-addr.arpa. 300 IN PTR host10.test."
