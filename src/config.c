@@ -255,6 +255,23 @@ static const struct dur_key dur_keys[] = {
 	DKEY("tcp-idle-timeout",	tcp_idle_timeout_ms,	100, 3600000),
 };
 
+/* Keys that take one of two words; the word's index is stored (0: first, 1: second). */
+struct choice_key {
+	const char	*name;
+	size_t		 off;
+	const char	*words[2];
+};
+
+#define CKEY(n, f, w0, w1) { n, offsetof(struct config, f), { w0, w1 } }
+_Static_assert(MODE_RECURSOR == 0 && MODE_HYBRID == 1 && ONION_NXDOMAIN == 0 &&
+    ONION_TOR == 1 && ISOLATE_NONE == 0 && ISOLATE_UID == 1, "choice_keys store the index");
+static const struct choice_key choice_keys[] = {
+	CKEY("reject-private",	reject_private,	"no", "yes"),
+	CKEY("mode",		mode,		"recursor", "hybrid"),	/* MODE_* */
+	CKEY("onion",		onion,		"nxdomain", "tor"),	/* ONION_* */
+	CKEY("isolate",		isolate,	"none", "uid"),		/* ISOLATE_* */
+};
+
 int
 config_set(struct config *c, const char *key, const char *value, const char *file,
     unsigned line, char *err, size_t errlen)
@@ -262,6 +279,20 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 	uint64_t u;
 	size_t i;
 
+	for (i = 0; i < sizeof(choice_keys) / sizeof(choice_keys[0]); i++) {
+		const struct choice_key *k = &choice_keys[i];
+		int v;
+
+		if (strcmp(key, k->name) != 0)
+			continue;
+		for (v = 0; v < 2 && strcmp(value, k->words[v]) != 0; v++)
+			;
+		if (v == 2)
+			return seterr(err, errlen, file, line, "%s: \"%s\" is not %s or %s",
+			    key, value, k->words[0], k->words[1]);
+		memcpy((char *)c + k->off, &v, sizeof(v));
+		return 0;
+	}
 	for (i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
 		const struct uint_key *k = &uint_keys[i];
 		if (strcmp(key, k->name) != 0)
@@ -327,14 +358,6 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "listen-tcp: \"%s\" is not IP[:PORT] or none", value);
 		c->nlisten++;
-	} else if (strcmp(key, "reject-private") == 0) {
-		if (strcmp(value, "yes") == 0)
-			c->reject_private = 1;
-		else if (strcmp(value, "no") == 0)
-			c->reject_private = 0;
-		else
-			return seterr(err, errlen, file, line,
-			    "reject-private: \"%s\" is not yes or no", value);
 	} else if (strcmp(key, "allow-private") == 0) {
 		uint8_t wire[DNS_MAXNAME];
 
@@ -346,30 +369,6 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "allow-private: \"%s\" is not a domain name", value);
 		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
-	} else if (strcmp(key, "mode") == 0) {
-		if (strcmp(value, "recursor") == 0)
-			c->mode = MODE_RECURSOR;
-		else if (strcmp(value, "hybrid") == 0)
-			c->mode = MODE_HYBRID;
-		else
-			return seterr(err, errlen, file, line,
-			    "mode: \"%s\" is not recursor or hybrid", value);
-	} else if (strcmp(key, "onion") == 0) {
-		if (strcmp(value, "nxdomain") == 0)
-			c->onion = ONION_NXDOMAIN;
-		else if (strcmp(value, "tor") == 0)
-			c->onion = ONION_TOR;
-		else
-			return seterr(err, errlen, file, line,
-			    "onion: \"%s\" is not nxdomain or tor", value);
-	} else if (strcmp(key, "isolate") == 0) {
-		if (strcmp(value, "uid") == 0)
-			c->isolate = ISOLATE_UID;
-		else if (strcmp(value, "none") == 0)
-			c->isolate = ISOLATE_NONE;
-		else
-			return seterr(err, errlen, file, line,
-			    "isolate: \"%s\" is not uid or none", value);
 	} else if (strcmp(key, "user") == 0) {
 		if (strlen(value) >= sizeof(c->user))
 			return seterr(err, errlen, file, line, "user: name too long");

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "resolve.h"
+#include "sockio.h"
 
 int
 resolve_init(struct resolve *r, const struct config *cfg, struct stats *st, int epfd,
@@ -69,10 +70,10 @@ resolve_start(struct resolve *r, const struct socks5 *init, uint16_t tag, uint64
     uint64_t now)
 {
 	const struct endpoint *sp = &r->cfg->socks;
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 	struct resolve_conn *c = NULL;
-	socklen_t sl;
+	socklen_t sl = sockio_addr(sp, &ss);
 	int one = 1;
 
 	(void)now;
@@ -88,19 +89,6 @@ resolve_start(struct resolve *r, const struct socks5 *init, uint16_t tag, uint64
 		return -1;
 	r->busy++;
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (sp->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(sp->port);
-		memcpy(&a->sin6_addr, sp->addr, 16);
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(sp->port);
-		memcpy(&a->sin_addr, sp->addr, 4);
-		sl = sizeof(*a);
-	}
 	c->socks = *init;
 	c->connected = 0;
 	c->rlen = c->wlen = 0;

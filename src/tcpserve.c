@@ -13,6 +13,7 @@
 
 #include "dns.h"
 #include "log.h"
+#include "sockio.h"
 #include "tcpserve.h"
 
 #define TCP_BACKLOG	128
@@ -48,24 +49,6 @@ sa_to(const struct sockaddr_storage *ss, int *family, uint8_t *addr, uint16_t *p
 	}
 }
 
-static int
-ep_to_sa(const struct endpoint *ep, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ep->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(ep->port);
-		memcpy(&a->sin6_addr, ep->addr, 16);
-		return sizeof(*a);
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-	a->sin_family = AF_INET;
-	a->sin_port = htons(ep->port);
-	memcpy(&a->sin_addr, ep->addr, 4);
-	return sizeof(*a);
-}
-
 int
 tcpserve_open(struct tcpserve *ts, const struct config *cfg, struct stats *st, int epfd,
     const struct tcpserve_ops *ops, void *arg, char *err, size_t errlen)
@@ -89,7 +72,7 @@ tcpserve_open(struct tcpserve *ts, const struct config *cfg, struct stats *st, i
 		struct epoll_event ev = { .events = EPOLLIN };
 		char name[64];
 		int one = 1, fd;
-		socklen_t sl = (socklen_t)ep_to_sa(ep, &ss);
+		socklen_t sl = sockio_addr(ep, &ss);
 
 		config_endpoint_str(ep, name, sizeof(name));
 		fd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -226,18 +209,9 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 static void
 client_flush(struct tcpserve *ts, struct tcp_client *c)
 {
-	while (c->wlen > 0) {
-		ssize_t n = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			client_close(ts, c);
-			return;
-		}
-		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-		c->wlen -= (size_t)n;
+	if (sockio_flush(c->fd, c->wbuf, &c->wlen) == -1) {
+		client_close(ts, c);
+		return;
 	}
 	if ((c->wlen > 0) != c->want_out && client_epoll(ts, c, EPOLL_CTL_MOD, c->wlen > 0) == -1)
 		client_close(ts, c);

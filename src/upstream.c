@@ -11,6 +11,7 @@
 
 #include "dns.h"
 #include "log.h"
+#include "sockio.h"
 #include "upstream.h"
 
 #define BACKOFF_MIN_MS	250	/* first reconnect delay; doubles up to backoff-max */
@@ -231,8 +232,8 @@ static void
 conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
 {
 	const struct endpoint *s = &up->cfg->socks;
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	struct sockaddr_storage ss;
+	socklen_t sl = sockio_addr(s, &ss);
 	int one = 1;
 
 	c->rbuf = malloc(RBUF_SIZE);
@@ -249,19 +250,6 @@ conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
 	}
 	/* Nagle plus delayed ACK stalls pipelined queries by 40 ms: every query is a push. */
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (s->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(s->port);
-		memcpy(&a->sin6_addr, s->addr, 16);
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(s->port);
-		memcpy(&a->sin_addr, s->addr, 4);
-		sl = sizeof(*a);
-	}
 	c->state = CONN_CONNECTING;
 	c->step_deadline_ms = now + up->cfg->connect_timeout_ms;
 	c->last_used_ms = now;
@@ -277,18 +265,9 @@ conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
 static int
 conn_flush(struct upstream *up, struct upstream_conn *c, uint64_t now)
 {
-	while (c->wlen > 0) {
-		ssize_t n = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			conn_fail(up, c, now, "send", errno);
-			return -1;
-		}
-		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-		c->wlen -= (size_t)n;
+	if (sockio_flush(c->fd, c->wbuf, &c->wlen) == -1) {
+		conn_fail(up, c, now, "send", errno);
+		return -1;
 	}
 	if ((c->wlen > 0) != c->want_out && conn_epoll(up, c, EPOLL_CTL_MOD, c->wlen > 0) == -1) {
 		conn_fail(up, c, now, "epoll", errno);
