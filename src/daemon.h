@@ -19,9 +19,6 @@
 #include "tcpserve.h"
 #include "upstream.h"
 
-#define ISO_KEY_UNKNOWN	UINT32_MAX		/* a packet without a socket owner */
-#define ISO_KEY_TCP	(UINT32_MAX - 1)	/* TCP clients: the redirect hides the uid */
-
 struct ratelimit {
 	uint64_t	next_ms;
 	uint64_t	suppressed;

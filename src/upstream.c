@@ -117,7 +117,14 @@ upstream_slot(struct upstream *up, uint32_t key, uint64_t now)
 	up->slots[free_slot].used = 1;
 	up->slots[free_slot].key = key;
 	up->slots[free_slot].last_used_ms = now;
-	snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "uid-%u", key);
+	/* The SOCKS username Tor isolates on (it also shows in Tor's own logs). */
+	if (key == ISO_KEY_TCP)
+		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "tcp");
+	else if (key == ISO_KEY_UNKNOWN)
+		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "no-owner");
+	else
+		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "uid-%u",
+		    key);
 	for (uint32_t i = (uint32_t)free_slot * up->per_slot;
 	    i < (uint32_t)(free_slot + 1) * up->per_slot; i++) {
 		up->conns[i].retry_ms = 0;

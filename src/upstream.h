@@ -51,6 +51,9 @@ struct upstream_resolver {
 	uint64_t		 failures;	/* connection failures and unanswered queries */
 };
 
+#define ISO_KEY_UNKNOWN	UINT32_MAX		/* a packet without a socket owner */
+#define ISO_KEY_TCP	(UINT32_MAX - 1)	/* TCP clients: the redirect hides the uid */
+
 /*
  * An isolation slot: the connections of one isolation key (a uid with "isolate uid", or the
  * single shared key with "isolate none"). Each key gets its own SOCKS credentials, so Tor's

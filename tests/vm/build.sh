@@ -24,6 +24,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VMDIR=$REPO/tests/vm
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# Everything below writes under $OUT/root (the guest's /, removed and remade): never the host's.
+case $OUT in
+/ | /etc* | /usr* | /root | /bin* | /sbin* | /lib* | /var | /boot*)
+	echo "build.sh: refusing OUTDIR $OUT: it must be a scratch directory" >&2
+	exit 1 ;;
+esac
 
 log() { printf 'vm build: %s\n' "$*" >&2; }
 cannot() { printf 'vm build: cannot: %s\n' "$*" >&2; exit 77; }
