@@ -500,9 +500,9 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 
 	/* .onion to Tor itself (onion tor): never to the recursor, whatever happens. */
 	onion_tor = v == POLICY_ONION && d->cfg.onion == ONION_TOR &&
-	    q->q.qclass == DNS_C_IN && q->q.qtype == DNS_T_A;
+	    q->q.qclass == DNS_C_IN && (q->q.qtype == DNS_T_A || q->q.qtype == DNS_T_AAAA);
 	if (v == POLICY_ONION && d->cfg.onion == ONION_TOR && !onion_tor) {
-		/* the name may exist (Tor maps it); only A can be answered: no data */
+		/* the name may exist (Tor maps it); only A/AAAA can be answered: no data */
 		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
 		size_t n = dns_synth(q, DNS_RCODE_NOERROR, NULL, 0, 0, ans, sizeof(ans));
 
