@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # demo.sh: dnsfence catching leaky DNS clients, with a packet capture as proof.
 # Run by `make demo` from the repo root after the build: bash tests/demo.sh
-# Needs root. Builds two network namespaces, runs unbound + microsocks in one and dnsfence plus
-# ordinary clients in the other, and removes all of it on exit. Exit status 0 only when every
-# client got its answer and nothing but SOCKS TCP crossed the wire.
+# Needs root. Builds two network namespaces: net runs unbound and a private Tor network
+# (tests/tornet: authorities, relays, exits and a client, all on net's loopback; microsocks
+# instead when the tor package is missing), ws runs dnsfence and ordinary clients. Removes all
+# of it on exit. Exit status 0 only when every client got its answer and nothing but SOCKS TCP
+# crossed the wire.
 
 set -u
 
@@ -30,16 +32,47 @@ if [[ ! -x $DNSFENCE ]]; then
 	exit 1
 fi
 
-trap 'topo_down' EXIT
+TORNET_SH=$here/tornet/tornet.sh
+TORNET_DIR=''
+demo_down() {
+	[[ -n $TORNET_DIR ]] && "$TORNET_SH" down "$TORNET_DIR" >/dev/null 2>&1
+	topo_down
+}
+trap 'demo_down' EXIT
 trap 'exit 130' INT TERM
+use_tor=0
+command -v tor >/dev/null 2>&1 && command -v tor-gencert >/dev/null 2>&1 && use_tor=1
 
 head1 "dnsfence demo"
 say "Setting up: namespace ws runs dnsfence and the clients; namespace net, one veth away,"
-say "runs unbound on its own loopback and a SOCKS5 server (microsocks) on 198.51.100.2:1080."
+if ((use_tor)); then
+	say "runs unbound on its own loopback and a private Tor network (3 authorities, 2 relays,"
+	say "2 exits, a client whose SocksPort is on 198.51.100.2)."
+else
+	say "runs unbound on its own loopback and a SOCKS5 server (microsocks) on 198.51.100.2:1080"
+	say "(the tor package is missing: no private Tor network this time)."
+fi
 say "Nothing listens on UDP 198.51.100.2:53: any answer the clients get came through dnsfence."
 topo_up || exit 1
-# shellcheck disable=SC2119 # no extra daemon options in the demo
-dnsfence_start || exit 1
+if ((use_tor)); then
+	TORNET_DIR=$DF_TMP/tornet
+	mkdir -m 0700 "$TORNET_DIR"
+	say "${D}starting the private Tor network (about 30 s)...$N"
+	if ! TORNET_NETNS=$DF_NET TORNET_CLIENT_ADDR=$DF_NET4 TORNET_RESOLVER_PORT=53 \
+	    TORNET_TEST_NAME=a.test PYTHON=$DF_PYTHON "$TORNET_SH" up "$TORNET_DIR" \
+	    >"$DF_TMP/tornet-up.log" 2>&1; then
+		tail -n 20 "$DF_TMP/tornet-up.log" >&2
+		exit 1
+	fi
+	grep -E 'up in' "$DF_TMP/tornet-up.log" | sed 's/^/  /'
+	eval "$("$TORNET_SH" env "$TORNET_DIR")"
+	DF_SOCKS_PORT=${TORNET_SOCKS##*:}	# what the capture counts as SOCKS traffic
+	# A fresh network can take a few seconds for a new circuit: a longer query deadline.
+	dnsfence_start --socks "$TORNET_SOCKS" --resolver 127.0.0.1:53 --timeout 10s || exit 1
+else
+	# shellcheck disable=SC2119 # no extra daemon options in the demo
+	dnsfence_start || exit 1
+fi
 say "${D}ws=$DF_WS net=$DF_NET dnsfence pid $(df_pid dnsfence), log $DF_TMP/dnsfence.log$N"
 
 # client LABEL EXPECT CMD...: run a leaky client in ws; EXPECT is a substring of a good answer.
@@ -61,13 +94,13 @@ client() {
 head1 "Leaky clients in ws, each sending plain UDP DNS"
 capture_start || exit 1
 client "dig MX test (IPv4)" "10 mail.test." \
-    dig "@$DF_NET4" +tries=1 +time=5 +short test MX
+    dig "@$DF_NET4" +tries=1 +time=12 +short test MX
 client "dig SRV _xmpp-client._tcp (IPv6)" "5 0 5222 xmpp.test." \
-    dig "@$DF_NET6" +tries=1 +time=5 +short _xmpp-client._tcp.test SRV
+    dig "@$DF_NET6" +tries=1 +time=12 +short _xmpp-client._tcp.test SRV
 client "kdig TXT txt.test (IPv4)" '"v=dnsfence1 hello from the recursor"' \
-    kdig "@$DF_NET4" +retry=0 +timeout=5 +short txt.test TXT
+    kdig "@$DF_NET4" +retry=0 +timeout=12 +short txt.test TXT
 client "kdig CAA test (IPv6)" '0 issue "ca.example.net"' \
-    kdig "@$DF_NET6" +retry=0 +timeout=5 +short test CAA
+    kdig "@$DF_NET6" +retry=0 +timeout=12 +short test CAA
 client "getent hosts mail.test (glibc)" "mail.test" \
     getent hosts mail.test
 client "python sendto A xmpp.test" "answers=192.0.2.52" \
@@ -95,6 +128,29 @@ if ((sentinels != 2 || udp != 0 || other != 0)); then
 	    sed 's/^/    /'
 fi
 
+if ((use_tor)); then
+	head1 "Side by side: Tor's own DNSPort (asked from net) and dnsfence (asked from ws)"
+	printf '  %-6s %-22s %s\n' type "Tor DNSPort" dnsfence
+	for t in A MX TXT SRV; do
+		case $t in SRV) n=_xmpp-client._tcp.test ;; MX) n=test ;; TXT) n=txt.test ;; *) n=a.test ;; esac
+		tor=$(ip netns exec "$DF_NET" dig "@${TORNET_DNSPORT%:*}" -p "${TORNET_DNSPORT##*:}" \
+		    +tries=1 +time=5 "$n" "$t" 2>&1 | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+		dfs=$(ip netns exec "$DF_WS" dig "@$DF_NET4" +tries=1 +time=12 "$n" "$t" 2>&1 |
+		    sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+		printf '  %-6s %-22s %s\n' "$t" "${tor:-no answer}" "${dfs:-no answer}"
+		[[ $dfs == NOERROR ]] || failures=$((failures + 1))
+	done
+	head1 "The Tor streams and circuits dnsfence used (the Tor client's ControlPort)"
+	streams=$(ip netns exec "$DF_NET" "$DF_PYTHON" "$here/tornet/control.py" \
+	    --control "$TORNET_CONTROL" --cookie "$TORNET_COOKIE" streams 2>&1)
+	circuits=$(ip netns exec "$DF_NET" "$DF_PYTHON" "$here/tornet/control.py" \
+	    --control "$TORNET_CONTROL" --cookie "$TORNET_COOKIE" circuits 2>&1)
+	printf '%s\n' "$streams" | head -n 6 | cut -c1-120 | sed 's/^/  /'
+	for cid in $(grep -o 'circ=[0-9]*' <<<"$streams" | sort -u); do
+		grep -E "^$cid " <<<"$circuits" | cut -c1-120 | sed 's/^/  /'
+	done
+fi
+
 head1 "dnsfence stats (SIGUSR1)"
 if dnsfence_stats; then
 	dnsfence_stats_lines | sed 's/^/  /'
@@ -104,6 +160,7 @@ fi
 
 if ((failures == 0)); then
 	head1 "${G}PASS$N: every client answered, no UDP left ws, only SOCKS TCP on the wire."
+	((use_tor)) && say "Every answer came through a real Tor circuit; Tor's DNSPort gave none for MX, TXT or SRV."
 	exit 0
 fi
 head1 "${R}FAIL$N: $failures problem(s); dnsfence log tail:"
