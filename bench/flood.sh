@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 DF_ID=${DF_ID:-fl$$}
 DF_TIMEOUT=${DF_TIMEOUT:-4s}
 source "$here/../tests/lib/netns.bash"
-trap 'rc=$?; [ $rc -eq 0 ] || tail -n 30 "$DF_TMP/dnsfence.log" >&2; topo_down' EXIT
+# A reader that stops early (| head) must not skip the teardown: SIGPIPE exits through it.
+trap 'exit 141' PIPE
+trap 'rc=$?; trap "" PIPE; set +e; [ $rc -eq 0 ] || tail -n 30 "$DF_TMP/dnsfence.log" >&2; topo_down' EXIT
 topo_up
 
 # The black hole: accepts on the SOCKS port, reads nothing, answers nothing.

@@ -8,7 +8,9 @@ secs=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 DF_ID=${DF_ID:-bn$$}
 source "$here/../tests/lib/netns.bash"
-trap 'rc=$?; [ $rc -eq 0 ] || tail -n 30 "$DF_TMP/dnsfence.log" >&2; topo_down' EXIT
+# A reader that stops early (| head) must not skip the teardown: SIGPIPE exits through it.
+trap 'exit 141' PIPE
+trap 'rc=$?; trap "" PIPE; set +e; [ $rc -eq 0 ] || tail -n 30 "$DF_TMP/dnsfence.log" >&2; topo_down' EXIT
 topo_up
 DF_TIMEOUT=4s dnsfence_start
 

@@ -38,8 +38,9 @@ demo_down() {
 	[[ -n $TORNET_DIR ]] && "$TORNET_SH" down "$TORNET_DIR" >/dev/null 2>&1
 	topo_down
 }
-trap 'demo_down' EXIT
+trap 'trap "" PIPE; demo_down' EXIT	# teardown survives a reader that stops early
 trap 'exit 130' INT TERM
+trap 'exit 141' PIPE
 use_tor=0
 command -v tor >/dev/null 2>&1 && command -v tor-gencert >/dev/null 2>&1 && use_tor=1
 
