@@ -22,8 +22,9 @@ import struct
 import sys
 import time
 
-TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16,
-         "AAAA": 28, "SRV": 33, "CAA": 257}
+sys.dont_write_bytecode = True	# no __pycache__ in tests/lib
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from dnsq import TYPES, build_query, parse_reply, recv_exact  # noqa: E402  (the tests' DNS wire code)
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 SOCKS_REPLIES = {1: "general failure", 2: "not allowed by ruleset", 3: "network unreachable",
                  4: "host unreachable", 5: "connection refused", 6: "TTL expired",
@@ -38,65 +39,6 @@ def split_hostport(s):
     if not host or not port:
         raise ValueError("%r is not HOST:PORT" % s)
     return host, int(port)
-
-
-def build_query(qid, name, qtype):
-    msg = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.rstrip(".").split("."):
-        if label:
-            b = label.encode("ascii")
-            msg += bytes([len(b)]) + b
-    return msg + b"\x00" + struct.pack("!HH", TYPES[qtype.upper()], 1)
-
-
-def read_name(buf, off):
-    labels, hops, end = [], 0, None
-    while True:
-        n = buf[off]
-        if n & 0xC0 == 0xC0:
-            if end is None:
-                end = off + 2
-            off = ((n & 0x3F) << 8) | buf[off + 1]
-            hops += 1
-            if hops > 32:
-                raise ValueError("pointer loop")
-            continue
-        if n == 0:
-            return ".".join(labels).lower() + ".", (end if end is not None else off + 1)
-        labels.append(buf[off + 1:off + 1 + n].decode("ascii", "replace"))
-        off += 1 + n
-
-
-def parse_reply(buf):
-    qid, flags, qd, an, _, _ = struct.unpack("!HHHHHH", buf[:12])
-    off, question, answers = 12, None, []
-    for _ in range(qd):
-        qname, off = read_name(buf, off)
-        question = (qname,) + struct.unpack("!HH", buf[off:off + 4])
-        off += 4
-    for _ in range(an):
-        _, off = read_name(buf, off)
-        rtype, _, _, rdlen = struct.unpack("!HHIH", buf[off:off + 10])
-        off += 10
-        rdata = buf[off:off + rdlen]
-        if rtype == 1 and rdlen == 4:
-            answers.append(str(ipaddress.IPv4Address(rdata)))
-        elif rtype == 28 and rdlen == 16:
-            answers.append(str(ipaddress.IPv6Address(rdata)))
-        else:
-            answers.append("type%d/%dB" % (rtype, rdlen))
-        off += rdlen
-    return qid, flags, question, answers
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
 
 
 def socks_connect(proxy, target, user, password, timeout):
@@ -140,16 +82,16 @@ def one_try(a, proxy, target):
         q = build_query(qid, a.name, a.type)
         s.sendall(struct.pack("!H", len(q)) + q)
         (n,) = struct.unpack("!H", recv_exact(s, 2))
-        rid, flags, question, answers = parse_reply(recv_exact(s, n))
+        r = parse_reply(recv_exact(s, n))
     finally:
         s.close()
     t2 = time.monotonic()
-    rcode = flags & 0xF
+    rcode, answers = r["rcode"], r["answers"]
     want = (a.name.rstrip(".").lower() + ".", TYPES[a.type.upper()], 1)
     line = "try=%%d socks_ms=%.1f query_ms=%.1f rcode=%s ancount=%d answers=%s" % (
         (t1 - t0) * 1000, (t2 - t1) * 1000, RCODES.get(rcode, str(rcode)), len(answers),
         ",".join(answers) or "-")
-    if rid != qid or question != want or not flags & 0x8000:
+    if r["id"] != qid or r["question"] != want or not r["qr"]:
         return False, line + " (wrong ID, question or QR)"
     if a.expect_answer and (rcode != 0 or not answers):
         return False, line + " (no answer)"
