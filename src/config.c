@@ -16,7 +16,8 @@
 
 /* Defaults: one place, one line each on what they bound. */
 #define DEF_QUEUE		0
-#define DEF_MARK		0x646e73	/* "dns" in ASCII; rulesets accept + NOTRACK it */
+#define DEF_MARK		0x646e73	/* "dns" in ASCII; rulesets accept + NOTRACK it, on lo */
+#define DEF_MARK_FORWARD	0x646e74	/* replies to forwarded clients, off lo */
 #define DEF_SOCKS		"127.0.0.1:9050"	/* Tor's default SocksPort */
 #define DEF_TIMEOUT_MS		4000	/* < glibc's 5 s so the client sees SERVFAIL, not a timeout */
 #define DEF_CONNECT_TIMEOUT_MS	10000	/* one TCP connect or SOCKS step; Tor may build a circuit */
@@ -33,13 +34,16 @@
 #define DEF_BATCH		32	/* packets read per wake-up, one verdict for all */
 #define DEF_WBUF_MAX		(256u << 10)	/* bytes queued towards one upstream connection */
 #define DEF_MAX_QUERY_SIZE	1232	/* a query is a question plus EDNS: far below this */
-#define DEF_LISTEN_PORT		9054	/* TCP/53 is redirected here, on both loopbacks */
+#define DEF_LISTEN_PORT		54	/* TCP/53 is redirected here, on both loopbacks: a
+					   privileged port no local user can take over */
 #define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
 #define DEF_USER		"dnsfence"	/* make install creates it */
 #define DEF_MAX_ISO_KEYS	16	/* uids with their own upstream connections at once */
 #define DEF_MAX_RESOLVES	64	/* RESOLVE connections at once; beyond, the recursor */
 #define DEF_CHROOT		"/var/lib/dnsfence"	/* empty, root-owned; make install */
+#define DEF_MAX_LOCAL_ADDRS	1024	/* the host's addresses remembered; beyond, queries
+					   from the others are refused */
 
 /* Open recursors of different operators, chosen in dnsfence.conf(5). */
 static const char *const default_resolvers[] = { "9.9.9.9:53", "1.1.1.1:53" };
@@ -118,6 +122,7 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->queue = DEF_QUEUE;
 	c->mark = DEF_MARK;
+	c->mark_forward = DEF_MARK_FORWARD;
 	(void)config_parse_endpoint(DEF_SOCKS, 9050, &c->socks);
 	for (i = 0; i < sizeof(default_resolvers) / sizeof(default_resolvers[0]); i++)
 		(void)config_parse_endpoint(default_resolvers[i], 53, &c->resolvers[c->nresolvers++]);
@@ -145,6 +150,7 @@ config_defaults(struct config *c)
 	c->onion = ONION_NXDOMAIN;
 	c->max_resolves = DEF_MAX_RESOLVES;
 	c->max_isolation_keys = DEF_MAX_ISO_KEYS;
+	c->max_local_addresses = DEF_MAX_LOCAL_ADDRS;
 	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
 	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
 }
@@ -237,6 +243,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("max-query-size",	max_query_size,	512, 65535),
 	UKEY("max-isolation-keys", max_isolation_keys, 1, 1024),
 	UKEY("max-resolves",	max_resolves,	1, 4096),
+	UKEY("max-local-addresses", max_local_addresses, 16, 1u << 16),
 };
 
 struct dur_key {
@@ -321,11 +328,11 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "queue: \"%s\" is not a queue number from 0 to 65535", value);
 		c->queue = (uint16_t)u;
-	} else if (strcmp(key, "mark") == 0) {
+	} else if (strcmp(key, "mark") == 0 || strcmp(key, "mark-forward") == 0) {
 		if (parse_uint(value, 1, UINT32_MAX, &u) == -1)
 			return seterr(err, errlen, file, line,
-			    "mark: \"%s\" is not a nonzero 32-bit mark (e.g. 0x646e73)", value);
-		c->mark = (uint32_t)u;
+			    "%s: \"%s\" is not a nonzero 32-bit mark (e.g. 0x646e73)", key, value);
+		*(key[4] == '\0' ? &c->mark : &c->mark_forward) = (uint32_t)u;
 	} else if (strcmp(key, "socks") == 0) {
 		if (config_parse_endpoint(value, 9050, &c->socks) == -1)
 			return seterr(err, errlen, file, line,
@@ -516,6 +523,9 @@ config_finish(struct config *c, char *err, size_t errlen)
 {
 	const char *f = c->path[0] ? c->path : "config";
 
+	if (c->mark == c->mark_forward)
+		return seterr(err, errlen, f, 0, "mark and mark-forward must differ: the rulesets "
+		    "let the first out through lo only, the second off lo only");
 	if ((c->socks_user[0] == '\0') != (c->socks_pass[0] == '\0'))
 		return seterr(err, errlen, f, 0,
 		    "socks-user and socks-password must be given together");

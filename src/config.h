@@ -31,7 +31,8 @@ struct endpoint {
 struct config {
 	char		 path[256];	/* file it was read from, for messages */
 	uint16_t	 queue;		/* NFQUEUE number */
-	uint32_t	 mark;		/* fwmark on injected replies */
+	uint32_t	 mark;		/* fwmark on replies to this host's sockets (via lo) */
+	uint32_t	 mark_forward;	/* fwmark on replies to forwarded clients (off lo) */
 	struct endpoint	 socks;		/* Tor's SocksPort */
 	struct endpoint	 resolvers[CONFIG_MAX_RESOLVERS];
 	size_t		 nresolvers;
@@ -65,6 +66,7 @@ struct config {
 	int		 onion;		/* ONION_NXDOMAIN or ONION_TOR */
 	uint32_t	 max_resolves;	/* one-shot RESOLVE connections at once */
 	uint32_t	 max_isolation_keys;	/* uids with their own connections at once */
+	uint32_t	 max_local_addresses;	/* the host's addresses remembered */
 	char		 user[64];	/* run as this user after start-up */
 	char		 chroot[256];	/* empty root-owned directory, or "none" */
 };

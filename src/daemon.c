@@ -18,6 +18,7 @@
 
 #define EV_CAPTURE	1
 #define EV_SIGNAL	2
+#define EV_RTNL		3
 #define MAX_EVENTS	64	/* epoll events handled per wake-up */
 #define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
 
@@ -90,6 +91,21 @@ addr_str(int family, const uint8_t *a, uint16_t port, char *buf, size_t len)
 }
 
 /*
+ * May a reply go to this client now? A query made on this host must come from one of its
+ * addresses, a forwarded one from a neighbour on the interface it came in on. Checked when
+ * the query arrives and again before a reply is built, since addresses come and go: no
+ * packet is ever built towards anywhere else.
+ */
+static int
+client_allowed(const struct daemon *d, const struct pending_client *cl)
+{
+	if (cl->forwarded)
+		return !addrtab_is_local(&d->addrs, cl->family, cl->addr) &&
+		    addrtab_on_link(&d->addrs, cl->family, cl->addr, cl->ifindex);
+	return addrtab_is_local(&d->addrs, cl->family, cl->addr);
+}
+
+/*
  * Send msg (a DNS answer, client ID already in place) to the client: over UDP from the server
  * it asked, fitted to its UDP limit, or whole on its TCP connection. msg may be rewritten.
  */
@@ -97,33 +113,30 @@ static void
 reply(struct daemon *d, const struct pending_client *cl, size_t limit, uint8_t *msg,
     size_t len, uint64_t now)
 {
-	size_t hl = cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR;
-	uint8_t *payload = d->pkt + hl + PKT_UDPHDR;
-	size_t plen, n;
+	const struct reply_to to = { cl->family, cl->server, cl->addr, cl->server_port,
+	    cl->port };
+	enum inject_path path = cl->forwarded ? INJECT_FORWARD : INJECT_LOCAL;
+	size_t n;
+	int cut;
 
 	if (cl->tcp >= 0) {	/* a TCP client: the whole answer, on its connection */
 		tcpserve_reply(&d->ts, cl->tcp, cl->tcp_gen, msg, len, now);
 		return;
 	}
-	if (limit > packet_max_payload(cl->family))
-		limit = packet_max_payload(cl->family);
+	if (!client_allowed(d, cl)) {
+		d->st.spoofed++;	/* its address went away meanwhile */
+		return;
+	}
 	for (;;) {
-		/* Fit first, then copy: the result always fits the packet buffer. */
-		if ((plen = dns_fit(msg, len, limit)) == 0) {
+		/* Fit, then build: the packet always fits d->pkt. */
+		if ((n = reply_build(d->pkt, sizeof(d->pkt), &to, msg, len, limit, &cut)) == 0) {
 			d->st.inject_errors++;
 			return;
 		}
-		if (plen < len)
+		if (cut)
 			d->st.truncated++;
-		len = plen;
-		memcpy(payload, msg, len);
-		n = packet_build(d->pkt, sizeof(d->pkt), cl->family, cl->server, cl->addr,
-		    cl->server_port, cl->port, payload, len);
-		if (n == 0) {
-			d->st.inject_errors++;
-			return;
-		}
-		if (inject_send(&d->inj, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
+		len = n - (cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR) - PKT_UDPHDR;
+		if (inject_send(&d->inj, path, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
 			return;
 		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
 		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
@@ -255,24 +268,31 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 			    "the query stays pending", conn, dns_strerror(e));
 		return;
 	}
-	if (d->cfg.reject_private && !policy_private_allowed(&d->pol, &p->query.q)) {
+	{
+		unsigned what = DNS_RW_EDNS;
+		struct dns_rewrite rw;
 		size_t flen;
-		unsigned removed;
 
-		if ((e = dns_filter_private(msg, len, d->filt, sizeof(d->filt), &flen,
-		    &removed)) != DNS_OK) {
+		if (d->cfg.reject_private && !policy_private_allowed(&d->pol, &p->query.q))
+			what |= DNS_RW_PRIVATE;
+		if ((e = dns_rewrite_answer(msg, len, what, d->filt, sizeof(d->filt), &flen,
+		    &rw)) != DNS_OK) {
 			if (rl_ok(&d->rl_answer, now))
-				log_warnx("answer on conn %d: cannot filter private addresses (%s): "
-				    "SERVFAIL", conn, dns_strerror(e));
+				log_warnx("answer on conn %d: cannot rewrite it (%s): SERVFAIL",
+				    conn, dns_strerror(e));
 			fail_query(d, p, now);
 			return;
 		}
-		if (removed > 0) {
+		if (rw.removed > 0) {
 			d->st.private_answers++;
-			d->st.private_removed += removed;
+			d->st.private_removed += rw.removed;
 			if (rl_ok(&d->rl_policy, now))
 				log_warnx("answer on conn %d: removed %u private or loopback "
-				    "address record(s) (reject-private)", conn, removed);
+				    "address record(s) (reject-private)", conn, rw.removed);
+		}
+		if (rw.opts_removed > 0)
+			d->st.edns_answer_stripped++;
+		if (flen > 0) {
 			msg = d->filt;
 			len = flen;
 		}
@@ -497,6 +517,22 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 			    d->cfg.max_query_size);
 		return -1;
 	}
+	/* What goes upstream: nothing of the client's EDNS options or extra records. */
+	{
+		unsigned dropped;
+		size_t n = dns_sanitize_query(msg, len, d->qbuf, sizeof(d->qbuf), &dropped);
+
+		if (n == 0) {
+			d->st.malformed++;
+			if (rl_ok(&d->rl_bad, now))
+				log_warnx("query with a malformed OPT record: dropped");
+			return -1;
+		}
+		if (dropped > 0)
+			d->st.edns_stripped++;
+		msg = d->qbuf;
+		len = n;
+	}
 
 	/* .onion to Tor itself (onion tor): never to the recursor, whatever happens. */
 	onion_tor = v == POLICY_ONION && d->cfg.onion == ONION_TOR &&
@@ -580,6 +616,24 @@ on_packet(void *arg, const struct capture_pkt *cp)
 			    cp->data ? packet_strerror(e) : "no payload");
 		return;
 	}
+	cl.family = u.family;
+	memcpy(cl.addr, u.src, sizeof(cl.addr));
+	/* Queued in PREROUTING (an in-device): a forwarded client, answered out of it. */
+	cl.forwarded = cp->ifindex_in != 0;
+	cl.ifindex = cl.forwarded ? cp->ifindex_in : cp->ifindex_out;
+	if (!client_allowed(d, &cl)) {
+		char a[64], s[64];
+
+		d->st.spoofed++;
+		if (rl_ok(&d->rl_spoof, now))
+			log_warnx("UDP from %s to %s%s: %s: dropped, never answered (spoofed)",
+			    addr_str(u.family, u.src, u.sport, a, sizeof(a)),
+			    addr_str(u.family, u.dst, u.dport, s, sizeof(s)),
+			    cl.forwarded ? " (forwarded)" : "", cl.forwarded ?
+			    "the source is not a neighbour on the interface it came in on" :
+			    "the source is not an address of this host");
+		return;
+	}
 	if ((e = dns_parse_query(u.payload, u.paylen, &q)) != DNS_OK) {
 		char a[64];
 
@@ -593,13 +647,11 @@ on_packet(void *arg, const struct capture_pkt *cp)
 			    dns_strerror(e));
 		return;
 	}
-	cl.family = u.family;
-	memcpy(cl.addr, u.src, sizeof(cl.addr));
 	memcpy(cl.server, u.dst, sizeof(cl.server));
 	cl.port = u.sport;
 	cl.server_port = u.dport;
-	cl.ifindex = cp->ifindex_out ? cp->ifindex_out : cp->ifindex_in;
 	cl.tcp = -1;
+	d->st.forwarded += cl.forwarded;
 	cl.uid = cp->uid;
 	cl.has_uid = cp->has_uid;
 	maxpay = packet_max_payload(u.family);
@@ -633,6 +685,16 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	}
 	cl.family = tc->family;
 	memcpy(cl.addr, tc->addr, sizeof(cl.addr));
+	if (!client_allowed(d, &cl)) {
+		char a[64];
+
+		d->st.spoofed++;
+		if (rl_ok(&d->rl_spoof, t_us / 1000u))
+			log_warnx("TCP from %s: the source is not an address of this host: "
+			    "dropped, never answered (spoofed)",
+			    addr_str(tc->family, tc->addr, tc->port, a, sizeof(a)));
+		return -1;
+	}
 	memcpy(cl.server, tc->orig, sizeof(cl.server));
 	cl.port = tc->port;
 	cl.server_port = tc->orig_port;
@@ -680,8 +742,13 @@ log_stats(struct daemon *d)
 	for (uint32_t i = 0; i < d->up.nconns; i++)
 		ready += d->up.conns[i].state == CONN_READY;
 	log_info("stats capture: captured=%" PRIu64 " malformed=%" PRIu64 " notquery=%" PRIu64
-	    " overruns=%" PRIu64 " errors=%" PRIu64, s->captured, s->malformed, s->notquery,
-	    d->overruns, s->capture_errors);
+	    " overruns=%" PRIu64 " errors=%" PRIu64 " spoofed=%" PRIu64 " forwarded=%" PRIu64,
+	    s->captured, s->malformed, s->notquery, d->overruns, s->capture_errors, s->spoofed,
+	    s->forwarded);
+	log_info("stats addresses: local=%u max_local_addresses=%u overflow=%" PRIu64
+	    " redumps=%" PRIu64, d->addrs.n, d->addrs.cap, d->addrs.overflow, d->rtnl.redumps);
+	log_info("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
+	    s->edns_stripped, s->edns_answer_stripped);
 	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " truncated=%" PRIu64
 	    " inject_errors=%" PRIu64, s->answered, s->servfail, s->truncated, s->inject_errors);
 	log_info("stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
@@ -778,9 +845,19 @@ reload(struct daemon *d)
 	if (n.max_inflight > n.max_pending)
 		n.max_inflight = n.max_pending;
 	d->pend.limit = n.max_pending;
-	if (n.mark != d->cfg.mark && inject_setmark(&d->inj, n.mark) == -1) {
+	if (n.mark != d->cfg.mark && inject_setmark(&d->inj, INJECT_LOCAL, n.mark) == -1) {
 		log_warn("reload: cannot set mark 0x%x; keeping 0x%x", n.mark, d->cfg.mark);
 		n.mark = d->cfg.mark;
+	}
+	if (n.mark_forward != d->cfg.mark_forward &&
+	    inject_setmark(&d->inj, INJECT_FORWARD, n.mark_forward) == -1) {
+		log_warn("reload: cannot set mark-forward 0x%x; keeping 0x%x", n.mark_forward,
+		    d->cfg.mark_forward);
+		n.mark_forward = d->cfg.mark_forward;
+	}
+	if (n.max_local_addresses != d->cfg.max_local_addresses) {
+		log_warnx("reload: max-local-addresses changes only on restart");
+		n.max_local_addresses = d->cfg.max_local_addresses;
 	}
 	if ((n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen) &&
 	    capture_tune(d->cap, n.rcvbuf, n.queue_maxlen) == -1)
@@ -854,6 +931,36 @@ epoll_add(struct daemon *d, int fd, uint64_t tag)
 		fatal("epoll_ctl");
 }
 
+/*
+ * The TCP/53 redirect target must be a privileged port: while dnsfence does not listen there
+ * (not started yet, restarting), any local user could bind an unprivileged one and read
+ * every user's TCP DNS.
+ */
+static void
+listen_ports_privileged(const struct config *cfg)
+{
+	unsigned start = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+
+	if (f != NULL) {
+		if (fscanf(f, "%u", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		char name[64];
+
+		if (cfg->listen_tcp[i].port < start)
+			continue;
+		fatalx("listen-tcp %s: port %u is not privileged "
+		    "(net.ipv4.ip_unprivileged_port_start is %u): while dnsfence is not listening "
+		    "there any local user could bind it and read every user's TCP DNS; use a port "
+		    "below %u (the default is 54)",
+		    config_endpoint_str(&cfg->listen_tcp[i], name, sizeof(name)),
+		    cfg->listen_tcp[i].port, start, start);
+	}
+}
+
 void
 daemon_open(struct daemon *d, const struct config *cfg, const struct config_source *src)
 {
@@ -864,7 +971,6 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
 	d->src = *src;
-	d->inj.fd4 = d->inj.fd6 = -1;
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
 	sigemptyset(&set);
@@ -881,7 +987,15 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 		fatal("signalfd");
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
-	if (inject_open(&d->inj, d->cfg.mark, err, sizeof(err)) == -1)
+	listen_ports_privileged(&d->cfg);
+	if (addrtab_init(&d->addrs, d->cfg.max_local_addresses) == -1)
+		fatal("address table");
+	if (rtnl_open(&d->rtnl, &d->addrs, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (d->addrs.overflow)
+		log_warnx("this host has more than max-local-addresses (%u) addresses: queries "
+		    "from the others are dropped as spoofed", d->cfg.max_local_addresses);
+	if (inject_open(&d->inj, d->cfg.mark, d->cfg.mark_forward, err, sizeof(err)) == -1)
 		fatalx("%s%s", err, errno == EPERM ? " (dnsfence must start as root)" : "");
 	if ((d->cap = capture_open(d->cfg.queue, d->cfg.rcvbuf, d->cfg.queue_maxlen,
 	    d->cfg.batch, err, sizeof(err))) == NULL)
@@ -902,6 +1016,7 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 		fatal("resolve pool");
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
+	epoll_add(d, rtnl_fd(&d->rtnl), EV_RTNL);
 }
 
 int
@@ -943,6 +1058,10 @@ daemon_run(struct daemon *d)
 				}
 			} else if (evs[i].data.u64 == EV_SIGNAL)
 				on_signal(d);
+			else if (evs[i].data.u64 == EV_RTNL) {
+				if (rtnl_read(&d->rtnl, &d->addrs) == -1 && rl_ok(&d->rl_capture, now))
+					log_warn("reading address changes");
+			}
 			else if (tag == UPSTREAM_EV_TAG)
 				upstream_event(&d->up, (int32_t)idx, evs[i].events, now);
 			else if (tag == TCPSERVE_LISTEN_TAG)
@@ -972,6 +1091,8 @@ daemon_close(struct daemon *d)
 	upstream_destroy(&d->up);
 	pending_destroy(&d->pend);
 	inject_close(&d->inj);
+	rtnl_close(&d->rtnl);
+	addrtab_destroy(&d->addrs);
 	close(d->sigfd);
 	close(d->epfd);
 }

@@ -7,14 +7,17 @@
 
 #include <stdint.h>
 
+#include "addrtab.h"
 #include "capture.h"
 #include "config.h"
 #include "inject.h"
 #include "packet.h"
 #include "pending.h"
 #include "policy.h"
+#include "reply.h"
 #include "resolve.h"
 #include "rnd.h"
+#include "rtnl.h"
 #include "stats.h"
 #include "tcpserve.h"
 #include "upstream.h"
@@ -44,14 +47,17 @@ struct daemon {
 	struct resolve		 res;		/* one-shot Tor RESOLVE connections */
 	struct policy		 pol;
 	struct pending_table	 pend;
+	struct addrtab		 addrs;		/* the host's addresses, kept by rtnl */
+	struct rtnl		 rtnl;
 	struct stats		 st;
 	struct rnd		 rnd;
 	int			 epfd;
 	int			 sigfd;
 	int			 quit;
 	uint64_t		 overruns;	/* kernel dropped: our socket buffer was full */
-	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture, rl_policy;
-	uint8_t			 pkt[PKT_MAXLEN];	/* reply being built */
+	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture, rl_policy, rl_spoof;
+	uint8_t			 pkt[REPLY_BUFLEN];	/* reply being built */
+	uint8_t			 qbuf[DNS_MAXMSG];	/* query as sent upstream (sanitized) */
 	uint8_t			 filt[DNS_MAXMSG];	/* answer rebuilt without private addresses */
 	char			 secret[33];	/* SOCKS password of isolated keys, per run */
 };

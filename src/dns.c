@@ -12,6 +12,7 @@
 #define F_RD		0x0100
 #define F_RA		0x0080
 #define F_AD		0x0020
+#define F_CD		0x0010
 #define EDNS_DO		0x8000
 
 static const char *const dns_errstr[] = {
@@ -501,16 +502,72 @@ put_name(const uint8_t *msg, size_t len, size_t *off, uint8_t *out, size_t cap, 
 	return DNS_OK;
 }
 
+/* An A or AAAA record of class IN whose address is private. */
+static int
+rr_private(const uint8_t *msg, size_t fixed, uint16_t type)
+{
+	uint16_t rdlen = get16(msg + fixed + 8);
+
+	if (get16(msg + fixed + 2) != DNS_C_IN)
+		return 0;
+	return (type == DNS_T_A && rdlen == 4 && dns_addr_is_private(AF_INET, msg + fixed + 10)) ||
+	    (type == DNS_T_AAAA && rdlen == 16 && dns_addr_is_private(AF_INET6, msg + fixed + 10));
+}
+
+/*
+ * The options of an OPT record's RDATA that may pass: padding only (RFC 7830). Everything
+ * else (COOKIE, Client Subnet, the MAC options dnsmasq adds, NSID, ...) identifies the
+ * client, its network or the server. Writes the kept options to out if out != NULL.
+ * Returns the length kept, or -1 if the RDATA is not a sequence of whole options.
+ * *dropped counts the options left out.
+ */
+static long
+opt_keep(const uint8_t *rd, size_t rdlen, uint8_t *out, size_t cap, unsigned *dropped)
+{
+	size_t o = 0, k = 0;
+
+	while (o < rdlen) {
+		uint16_t code, olen;
+
+		if (rdlen - o < 4)
+			return -1;
+		code = get16(rd + o);
+		olen = get16(rd + o + 2);
+		if (rdlen - o - 4 < olen)
+			return -1;
+		if (code == DNS_EDNS_PADDING) {
+			if (out != NULL) {
+				if (k + 4 + olen > cap)
+					return -1;
+				memcpy(out + k, rd + o, 4 + (size_t)olen);
+			}
+			k += 4 + (size_t)olen;
+		} else
+			(*dropped)++;
+		o += 4 + (size_t)olen;
+	}
+	return (long)k;
+}
+
+/* The OPT TTL field we pass on: extended RCODE and version as they are, of the flags DO. */
+static void
+opt_ttl(uint8_t *ttl)
+{
+	ttl[2] &= (uint8_t)(EDNS_DO >> 8);
+	ttl[3] = 0;
+}
+
 int
-dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
-    unsigned *removed)
+dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out, size_t cap,
+    size_t *outlen, struct dns_rewrite *rw)
 {
 	struct dns_question q;
 	size_t off = DNS_HDRLEN, o;
-	unsigned counts[3], kept[3] = { 0, 0, 0 }, drop = 0;
-	int e;
+	unsigned counts[3], kept[3] = { 0, 0, 0 };
+	int e, change = 0;
 
-	*removed = 0;
+	memset(rw, 0, sizeof(*rw));
+	*outlen = 0;
 	if (len < DNS_HDRLEN)
 		return DNS_ETRUNC;
 	if (get16(msg + 4) != 1)
@@ -520,28 +577,35 @@ dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, siz
 	counts[0] = get16(msg + 6);
 	counts[1] = get16(msg + 8);
 	counts[2] = get16(msg + 10);
-	/* First pass: anything to remove? */
+	/* First pass: anything to change? */
 	{
 		size_t p = off;
 		for (int s = 0; s < 3; s++)
 			for (unsigned i = 0; i < counts[s]; i++) {
 				size_t fixed;
 				uint16_t type;
+				unsigned dropped = 0;
 
 				if ((e = rr_skip(msg, len, &p, &type, &fixed)) != DNS_OK)
 					return e;
-				if (get16(msg + fixed + 2) != DNS_C_IN)
-					continue;
-				if ((type == DNS_T_A && get16(msg + fixed + 8) == 4 &&
-				    dns_addr_is_private(AF_INET, msg + fixed + 10)) ||
-				    (type == DNS_T_AAAA && get16(msg + fixed + 8) == 16 &&
-				    dns_addr_is_private(AF_INET6, msg + fixed + 10)))
-					drop++;
+				if ((what & DNS_RW_PRIVATE) && rr_private(msg, fixed, type))
+					rw->removed++;
+				if ((what & DNS_RW_EDNS) && s == 2 && type == DNS_T_OPT) {
+					uint8_t ttl[4];
+
+					if (opt_keep(msg + fixed + 10, get16(msg + fixed + 8), NULL, 0,
+					    &dropped) < 0)
+						return DNS_ETRUNC;
+					memcpy(ttl, msg + fixed + 4, 4);
+					opt_ttl(ttl);
+					rw->opts_removed += dropped;
+					change |= dropped > 0 || memcmp(ttl, msg + fixed + 4, 4) != 0;
+				}
 			}
 	}
-	if (drop == 0)
+	if (rw->removed == 0 && !change)
 		return DNS_OK;
-	/* Second pass: rebuild without them, every name written out in full. */
+	/* Second pass: rebuild, every name written out in full (no pointer can dangle). */
 	if (cap < DNS_HDRLEN)
 		return DNS_ENOSPACE;
 	memcpy(out, msg, DNS_HDRLEN);
@@ -565,10 +629,7 @@ dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, siz
 			rdlen = get16(msg + fixed + 8);
 			rdstart = fixed + 10;
 			rdend = rdstart + rdlen;
-			if (get16(msg + fixed + 2) == DNS_C_IN &&
-			    ((type == DNS_T_A && rdlen == 4 && dns_addr_is_private(AF_INET, msg + rdstart)) ||
-			    (type == DNS_T_AAAA && rdlen == 16 &&
-			    dns_addr_is_private(AF_INET6, msg + rdstart))))
+			if ((what & DNS_RW_PRIVATE) && rr_private(msg, fixed, type))
 				continue;
 			if ((e = put_name(msg, len, &start, out, cap, &o)) != DNS_OK)
 				return e;
@@ -577,7 +638,16 @@ dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, siz
 			memcpy(out + o, msg + fixed, 8);	/* type, class, TTL */
 			lenpos = o + 8;
 			o += 10;
-			if (rdata_names(type, &pre, &nn, &suf)) {
+			if ((what & DNS_RW_EDNS) && s == 2 && type == DNS_T_OPT) {
+				unsigned dropped = 0;
+				long k;
+
+				opt_ttl(out + lenpos - 4);
+				if ((k = opt_keep(msg + rdstart, rdlen, out + o, cap - o,
+				    &dropped)) < 0)
+					return DNS_ENOSPACE;	/* it parsed in the first pass */
+				o += (size_t)k;
+			} else if (rdata_names(type, &pre, &nn, &suf)) {
 				size_t p = rdstart + pre;
 
 				if (p > rdend || o + pre > cap)
@@ -611,8 +681,72 @@ dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, siz
 	put16(out + 8, (uint16_t)kept[1]);
 	put16(out + 10, (uint16_t)kept[2]);
 	*outlen = o;
-	*removed = drop;
 	return DNS_OK;
+}
+
+int
+dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+    unsigned *removed)
+{
+	struct dns_rewrite rw;
+	int e = dns_rewrite_answer(msg, len, DNS_RW_PRIVATE, out, cap, outlen, &rw);
+
+	*removed = e == DNS_OK ? rw.removed : 0;
+	return e;
+}
+
+size_t
+dns_sanitize_query(const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+    unsigned *dropped)
+{
+	size_t off = DNS_HDRLEN, qend, o;
+	uint16_t arcount;
+	uint8_t name[DNS_MAXNAME], nl;
+	int have_opt = 0;
+
+	*dropped = 0;
+	if (len < DNS_HDRLEN || get16(msg + 4) != 1 ||
+	    dns_name_read(msg, len, &off, name, &nl) != DNS_OK || off + 4 > len)
+		return 0;
+	qend = off + 4;
+	if (cap < qend)
+		return 0;
+	/* header: the client's ID; of the flags RD, AD and CD; one question, no records */
+	memcpy(out, msg, qend);
+	put16(out + 2, get16(msg + 2) & (F_RD | F_AD | F_CD));
+	put16(out + 6, 0);
+	put16(out + 8, 0);
+	put16(out + 10, 0);
+	o = qend;
+	off = qend;
+	arcount = get16(msg + 10);
+	for (uint16_t i = 0; i < arcount; i++) {
+		size_t start = off, fixed;
+		uint16_t type;
+		long k;
+
+		if (rr_skip(msg, len, &off, &type, &fixed) != DNS_OK)
+			return 0;
+		if (type != DNS_T_OPT || have_opt || fixed != start + 1) {
+			(*dropped)++;		/* TSIG, SIG(0), anything else: not passed on */
+			continue;
+		}
+		/* root owner, type, the client's UDP size, TTL with DO only, padding only */
+		if (o + 11 > cap)
+			return 0;
+		memcpy(out + o, msg + start, 9);
+		opt_ttl(out + o + 5);
+		if ((k = opt_keep(msg + fixed + 10, get16(msg + fixed + 8), out + o + 11,
+		    cap - o - 11, dropped)) < 0)
+			return 0;
+		put16(out + o + 9, (uint16_t)k);
+		o += 11 + (size_t)k;
+		have_opt = 1;
+	}
+	if (off != len)
+		return 0;
+	put16(out + 10, (uint16_t)have_opt);
+	return o;
 }
 
 int

@@ -17,6 +17,7 @@
 #define DNS_T_PTR	12
 #define DNS_T_AAAA	28
 #define DNS_T_OPT	41
+#define DNS_EDNS_PADDING	12	/* the one EDNS option passed on (RFC 7830) */
 #define DNS_C_IN	1
 #define DNS_RCODE_NOERROR	0
 #define DNS_RCODE_SERVFAIL	2
@@ -99,13 +100,37 @@ void	dns_clear_ad(uint8_t *msg, size_t len);
 int	dns_addr_is_private(int family, const uint8_t *addr);
 
 /*
- * Drop every IN A/AAAA record with a private address from an answer that passed
- * dns_check_answer. If none is found, *removed = 0 and out is untouched. Otherwise the
- * message is rebuilt into out with names uncompressed (so no pointer can dangle), and
- * *outlen is its length. Returns DNS_OK, or an error (DNS_ENOSPACE if it does not fit).
+ * Rewrite an answer that passed dns_check_answer. what: DNS_RW_PRIVATE drops every IN A/AAAA
+ * record with a private address; DNS_RW_EDNS drops every EDNS option but padding from the
+ * OPT record and keeps of its flags only DO (extended RCODE and version stay). If nothing
+ * is to change, *outlen = 0 and out is untouched. Otherwise the message is rebuilt into out
+ * with names uncompressed (so no pointer can dangle) and *outlen is its length. rw counts
+ * what went. Returns DNS_OK, or an error (DNS_ENOSPACE if it does not fit cap or 65535).
  */
+#define DNS_RW_PRIVATE	1
+#define DNS_RW_EDNS	2
+struct dns_rewrite {
+	unsigned	removed;	/* A/AAAA records dropped */
+	unsigned	opts_removed;	/* EDNS options dropped */
+};
+int	dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out,
+	    size_t cap, size_t *outlen, struct dns_rewrite *rw);
+
+/* dns_rewrite_answer with DNS_RW_PRIVATE; *removed is what it dropped (0: out untouched). */
 int	dns_filter_private(const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 	    size_t *outlen, unsigned *removed);
+
+/*
+ * The query to send upstream, made from a client's query that passed dns_parse_query:
+ * header with the client's ID and of the flags only RD, AD and CD; the question as sent;
+ * the OPT record with the client's UDP size, of the flags only DO, of the options only
+ * padding. Every other record (TSIG, SIG(0), ...) and EDNS option (COOKIE, Client Subnet,
+ * dnsmasq's MAC options, ...) identifies the client or its network and is left out;
+ * *dropped counts them. Returns the length written to out, or 0 if it does not parse or
+ * fit cap.
+ */
+size_t	dns_sanitize_query(const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+	    unsigned *dropped);
 
 /* Does name (wire, lower case) equal suffix or end in "." suffix? suffix is wire too. */
 int	dns_name_has_suffix(const uint8_t *name, size_t namelen, const uint8_t *suffix,

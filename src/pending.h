@@ -22,7 +22,9 @@ struct pending_client {
 	uint8_t		server[16];
 	uint16_t	port;
 	uint16_t	server_port;
-	uint32_t	ifindex;	/* scopes a link-local client address */
+	uint32_t	ifindex;	/* forwarded: its interface; else scopes a link-local
+					   client address */
+	int		forwarded;	/* routed through this host, not one of its sockets */
 	int32_t		tcp;		/* TCP client slot, or -1: the client came over UDP */
 	uint32_t	uid;		/* owner of the sending socket, if has_uid */
 	int		has_uid;

@@ -12,6 +12,12 @@ struct stats {
 	uint64_t	malformed;	/* not IP/UDP, or not a parsable DNS query */
 	uint64_t	notquery;	/* a DNS message but not a standard query (QR/opcode) */
 	uint64_t	capture_errors;	/* recv/verdict errors on the queue socket */
+	uint64_t	spoofed;	/* source may not ask here (not ours, not on its link):
+					   dropped, never answered */
+	uint64_t	forwarded;	/* queries from forwarded clients (containers, VMs) */
+	uint64_t	edns_stripped;	/* queries sent upstream without some of the client's
+					   EDNS options or records */
+	uint64_t	edns_answer_stripped;	/* answers passed on without some EDNS options */
 	/* answers */
 	uint64_t	answered;	/* replies injected from an upstream answer */
 	uint64_t	servfail;	/* SERVFAIL injected: deadline, no upstream, bound */

@@ -93,8 +93,8 @@ hup_wait() {
 # nothing_bound: no dnsfence listener and no NFQUEUE binding is left in ws.
 nothing_bound() {
 	local q l
-	l=$(ws ss -Hltn 'sport = :9054' 2>/dev/null) || true
-	[[ -z $l ]] || { echo "a listener on port 9054 is left: $l"; return 1; }
+	l=$(ws ss -Hltn 'sport = :54' 2>/dev/null) || true
+	[[ -z $l ]] || { echo "a listener on port 54 is left: $l"; return 1; }
 	q=$(ws cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null) || true
 	if awk -v q="$DF_QUEUE" '$1 == q { found = 1 } END { exit !found }' <<<"$q"; then
 		echo "NFQUEUE $DF_QUEUE is still bound: $q"
@@ -423,9 +423,9 @@ upstream_quiet() {
 
 	# The TCP listener, straight (no redirect rules in this file): the same clearing.
 	n=tcp$RANDOM
-	run timeout 20 ip netns exec "$DF_WS" dig +tcp -p 9054 @127.0.0.1 +tries=1 +time=5 \
+	run timeout 20 ip netns exec "$DF_WS" dig +tcp -p 54 @127.0.0.1 +tries=1 +time=5 \
 	    +dnssec +adflag "$n.test" A
-	((status == 0)) || fail "dig +tcp to 127.0.0.1:9054 exited $status"
+	((status == 0)) || fail "dig +tcp to 127.0.0.1:54 exited $status"
 	[[ $output == *"status: NOERROR,"* ]] || fail "no NOERROR over TCP"
 	assert_rr "$n.test." A 192.0.2.99
 	(($(count_rr "$n.test." RRSIG) == 1)) || fail "the RRSIG record did not pass through over TCP"

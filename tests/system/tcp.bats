@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # tcp.bats: DNS over TCP. The project's own ruleset (src/dnsfence-firewall.sh load --backend
-# iptables) redirects TCP/53 in ws to dnsfence's listener (127.0.0.1:9054, [::1]:9054), which
+# iptables) redirects TCP/53 in ws to dnsfence's listener (127.0.0.1:54, [::1]:54), which
 # sends each query through the same SOCKS pipeline as the UDP ones and answers on the connection.
 #   - redirected v4 and v6, and the listener asked directly; nothing but SOCKS on the wire;
 #   - RFC 7766 pipelining: ten queries on one connection, answers matched by ID;
@@ -18,7 +18,7 @@ load helpers
 # shellcheck disable=SC2034 # read by bats
 BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
-TCP_PORT=9054	# dnsfence's default listen-tcp port, and the ruleset's default --tcp-port
+TCP_PORT=54	# dnsfence's default listen-tcp port, and the ruleset's default --tcp-port
 
 setup_file() {
 	local ipt

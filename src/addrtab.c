@@ -1,0 +1,129 @@
+/* addrtab.c: the host's own addresses. Pure. */
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrtab.h"
+
+static size_t
+alen(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+int
+addrtab_init(struct addrtab *t, uint32_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->e = calloc(cap ? cap : 1, sizeof(*t->e))) == NULL)
+		return -1;
+	t->cap = cap;
+	return 0;
+}
+
+void
+addrtab_destroy(struct addrtab *t)
+{
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+addrtab_clear(struct addrtab *t)
+{
+	t->n = 0;
+}
+
+static int
+same(const struct addrtab_entry *e, int family, uint32_t ifindex, const uint8_t *addr,
+    uint8_t prefixlen)
+{
+	return e->family == family && e->ifindex == ifindex && e->prefixlen == prefixlen &&
+	    memcmp(e->addr, addr, alen(family)) == 0;
+}
+
+int
+addrtab_add(struct addrtab *t, int family, uint32_t ifindex, const uint8_t *addr,
+    uint8_t prefixlen)
+{
+	struct addrtab_entry *e;
+
+	if ((family != AF_INET && family != AF_INET6) || prefixlen > alen(family) * 8)
+		return -1;
+	for (uint32_t i = 0; i < t->n; i++)
+		if (same(&t->e[i], family, ifindex, addr, prefixlen))
+			return 0;
+	if (t->n == t->cap) {
+		t->overflow++;
+		return -1;
+	}
+	e = &t->e[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->family = family;
+	e->ifindex = ifindex;
+	e->prefixlen = prefixlen;
+	memcpy(e->addr, addr, alen(family));
+	return 0;
+}
+
+void
+addrtab_del(struct addrtab *t, int family, uint32_t ifindex, const uint8_t *addr,
+    uint8_t prefixlen)
+{
+	for (uint32_t i = 0; i < t->n; i++)
+		if (same(&t->e[i], family, ifindex, addr, prefixlen)) {
+			t->e[i] = t->e[--t->n];
+			return;
+		}
+}
+
+/* addr inside pfx/bits? */
+static int
+in_prefix(const uint8_t *addr, const uint8_t *pfx, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(addr, pfx, whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((addr[whole] ^ pfx[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+int
+addrtab_is_local(const struct addrtab *t, int family, const uint8_t *addr)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+
+	if (family == AF_INET && addr[0] == 127)
+		return 1;
+	if (family == AF_INET6 && memcmp(addr, v6_lo, 16) == 0)
+		return 1;
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct addrtab_entry *e = &t->e[i];
+
+		if (e->family != family)
+			continue;
+		if (memcmp(e->addr, addr, alen(family)) == 0)
+			return 1;
+		/* a prefix on lo is local as a whole (AnyIP), as the kernel's local route says */
+		if (e->ifindex == ADDRTAB_LO_IFINDEX && in_prefix(addr, e->addr, e->prefixlen))
+			return 1;
+	}
+	return 0;
+}
+
+int
+addrtab_on_link(const struct addrtab *t, int family, const uint8_t *addr, uint32_t ifindex)
+{
+	if (ifindex == ADDRTAB_LO_IFINDEX || ifindex == 0)
+		return 0;
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct addrtab_entry *e = &t->e[i];
+
+		if (e->family == family && e->ifindex == ifindex &&
+		    in_prefix(addr, e->addr, e->prefixlen))
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * addrtab.h: the host's own addresses, as the kernel reports them (rtnl.c feeds it). Pure.
+ * It answers two questions about a captured query's source: is it one of ours (a query made
+ * on this host must come from one), and is it on the link it arrived from (a forwarded
+ * client must be a neighbour of ours on that interface, never a spoofed far address).
+ */
+#ifndef DNSFENCE_ADDRTAB_H
+#define DNSFENCE_ADDRTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ADDRTAB_LO_IFINDEX	1	/* the loopback device is interface 1 in every namespace */
+
+struct addrtab_entry {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint32_t	ifindex;
+	uint8_t		prefixlen;
+	uint8_t		addr[16];	/* 4 bytes used for AF_INET */
+};
+
+struct addrtab {
+	struct addrtab_entry	*e;
+	uint32_t		 n;
+	uint32_t		 cap;		/* max-local-addresses */
+	uint64_t		 overflow;	/* addresses not recorded: the table was full */
+};
+
+int	addrtab_init(struct addrtab *, uint32_t cap);
+void	addrtab_destroy(struct addrtab *);
+void	addrtab_clear(struct addrtab *);
+
+/*
+ * Record or forget an address of interface ifindex. Adding one already there is a no-op.
+ * Returns 0, or -1 when the table is full (counted in overflow; the address stays unknown,
+ * so queries from it are refused: fail closed).
+ */
+int	addrtab_add(struct addrtab *, int family, uint32_t ifindex, const uint8_t *addr,
+	    uint8_t prefixlen);
+void	addrtab_del(struct addrtab *, int family, uint32_t ifindex, const uint8_t *addr,
+	    uint8_t prefixlen);
+
+/*
+ * One of this host's addresses: an interface's address, anything in a prefix configured on
+ * the loopback device (127.0.0.0/8 and ::1 always).
+ */
+int	addrtab_is_local(const struct addrtab *, int family, const uint8_t *addr);
+
+/* Inside a prefix configured on interface ifindex (and not the loopback device). */
+int	addrtab_on_link(const struct addrtab *, int family, const uint8_t *addr,
+	    uint32_t ifindex);
+
+#endif
