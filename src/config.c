@@ -19,6 +19,7 @@
 #define DEF_MARK		0x646e73	/* "dns" in ASCII; rulesets accept + NOTRACK it, on lo */
 #define DEF_MARK_FORWARD	0x646e74	/* replies to forwarded clients, off lo */
 #define DEF_SOCKS		"127.0.0.1:9050"	/* Tor's default SocksPort */
+#define DEF_SOCKS_OWNER		"debian-tor"	/* Debian's (Tails', Whonix's) Tor user */
 #define DEF_TIMEOUT_MS		4000	/* < glibc's 5 s so the client sees SERVFAIL, not a timeout */
 #define DEF_CONNECT_TIMEOUT_MS	10000	/* one TCP connect or SOCKS step; Tor may build a circuit */
 #define DEF_IDLE_TIMEOUT_MS	300000	/* an unused upstream connection is closed after this */
@@ -152,6 +153,7 @@ config_defaults(struct config *c)
 	c->max_isolation_keys = DEF_MAX_ISO_KEYS;
 	c->max_local_addresses = DEF_MAX_LOCAL_ADDRS;
 	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
+	snprintf(c->socks_owner, sizeof(c->socks_owner), "%s", DEF_SOCKS_OWNER);
 	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
 }
 
@@ -376,10 +378,13 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "allow-private: \"%s\" is not a domain name", value);
 		memcpy(c->allow_private[c->nallow_private++], value, strlen(value) + 1);
-	} else if (strcmp(key, "user") == 0) {
-		if (strlen(value) >= sizeof(c->user))
-			return seterr(err, errlen, file, line, "user: name too long");
-		memcpy(c->user, value, strlen(value) + 1);
+	} else if (strcmp(key, "user") == 0 || strcmp(key, "socks-owner") == 0) {
+		char *dst = key[0] == 'u' ? c->user : c->socks_owner;
+		size_t cap = key[0] == 'u' ? sizeof(c->user) : sizeof(c->socks_owner);
+
+		if (strlen(value) >= cap)
+			return seterr(err, errlen, file, line, "%s: name too long", key);
+		memcpy(dst, value, strlen(value) + 1);
 	} else if (strcmp(key, "chroot") == 0) {
 		if (strlen(value) >= sizeof(c->chroot) ||
 		    (value[0] != '/' && strcmp(value, "none") != 0))

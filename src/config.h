@@ -36,6 +36,8 @@ struct config {
 	struct endpoint	 socks;		/* Tor's SocksPort */
 	struct endpoint	 resolvers[CONFIG_MAX_RESOLVERS];
 	size_t		 nresolvers;
+	char		 socks_owner[64];	/* user (or uid) that may hold a local SOCKS port;
+					   "any" = no check */
 	char		 socks_user[256];	/* RFC 1929 credentials, empty = no auth */
 	char		 socks_pass[256];
 	uint32_t	 timeout_ms;	/* per-query deadline -> SERVFAIL */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -757,9 +758,9 @@ log_stats(struct daemon *d)
 	    " log_dropped=%" PRIu64, d->pend.used, s->pending_peak, d->pend.limit, s->drop_pending,
 	    s->drop_oversize, s->drop_wbuf, s->expired, log_dropped());
 	log_info("stats upstream: sent=%" PRIu64 " connects=%" PRIu64 " connect_failures=%" PRIu64
-	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u",
-	    s->sent, s->connects, s->connect_failures, s->conn_lost, s->resends, s->bad_answers,
-	    ready, d->up.nconns);
+	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u"
+	    " socks_refused=%" PRIu64, s->sent, s->connects, s->connect_failures, s->conn_lost,
+	    s->resends, s->bad_answers, ready, d->up.nconns, s->socks_refused);
 	for (uint32_t i = 0; i < d->up.nres; i++) {
 		const struct upstream_resolver *r = &d->up.res[i];
 		char name[64];
@@ -855,6 +856,10 @@ reload(struct daemon *d)
 		    d->cfg.mark_forward);
 		n.mark_forward = d->cfg.mark_forward;
 	}
+	if (strcmp(n.socks_owner, d->cfg.socks_owner) != 0) {
+		log_warnx("reload: socks-owner changes only on restart");
+		memcpy(n.socks_owner, d->cfg.socks_owner, sizeof(n.socks_owner));
+	}
 	if (n.max_local_addresses != d->cfg.max_local_addresses) {
 		log_warnx("reload: max-local-addresses changes only on restart");
 		n.max_local_addresses = d->cfg.max_local_addresses;
@@ -880,7 +885,8 @@ reload(struct daemon *d)
 		upstream_close_all(&d->up);	/* in-flight queries go back to waiting */
 		upstream_destroy(&d->up);
 		d->cfg = n;
-		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret) == -1)
+		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret,
+		    &d->owner) == -1)
 			fatal("reload: upstream");
 		/* Waiting queries name their slot: each key keeps its slot. */
 		memcpy(d->up.slots, keep, nkeep * sizeof(*keep));
@@ -961,6 +967,41 @@ listen_ports_privileged(const struct config *cfg)
 	}
 }
 
+/*
+ * socks-owner: resolve the user now (no passwd file in the chroot) and open sock_diag, which
+ * must work: without it no SOCKS port could be trusted.
+ */
+static void
+socks_owner_open(struct socks_owner *so, const struct config *cfg)
+{
+	char err[128];
+	char *end;
+	unsigned long v;
+
+	memset(so, 0, sizeof(*so));
+	so->diag.fd = -1;
+	snprintf(so->name, sizeof(so->name), "%s", cfg->socks_owner);
+	if (strcmp(cfg->socks_owner, "any") == 0)
+		return;
+	so->check = 1;
+	errno = 0;
+	v = strtoul(cfg->socks_owner, &end, 10);
+	if (*cfg->socks_owner >= '0' && *cfg->socks_owner <= '9' && *end == '\0' && errno == 0 &&
+	    v < UINT32_MAX)
+		so->uid = (uint32_t)v;
+	else {
+		struct passwd *pw = getpwnam(cfg->socks_owner);
+
+		if (pw == NULL)
+			log_warnx("socks-owner %s: no such user; only a SOCKS port held by root is "
+			    "used (set socks-owner to the user Tor runs as)", cfg->socks_owner);
+		so->uid = pw != NULL ? (uint32_t)pw->pw_uid : 0;
+	}
+	if (sockdiag_open(&so->diag, err, sizeof(err)) == -1)
+		fatalx("%s: socks-owner needs it to check who holds the SOCKS port (or set "
+		    "socks-owner any)", err);
+}
+
 void
 daemon_open(struct daemon *d, const struct config *cfg, const struct config_source *src)
 {
@@ -1007,12 +1048,13 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	rnd_bytes(&d->rnd, raw, sizeof(raw));
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
-	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret) == -1)
+	socks_owner_open(&d->owner, &d->cfg);
+	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret, &d->owner) == -1)
 		fatal("upstream pool");
 	/* one wait list per isolation slot, and one for queries out to Tor's RESOLVE */
 	if (pending_init(&d->pend, d->cfg.max_pending, d->up.nslots + 1) == -1)
 		fatal("pending table");
-	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d) == -1)
+	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d, &d->owner) == -1)
 		fatal("resolve pool");
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
@@ -1093,6 +1135,7 @@ daemon_close(struct daemon *d)
 	inject_close(&d->inj);
 	rtnl_close(&d->rtnl);
 	addrtab_destroy(&d->addrs);
+	sockdiag_close(&d->owner.diag);
 	close(d->sigfd);
 	close(d->epfd);
 }

@@ -57,6 +57,7 @@ static const char *const allowed[] = {
 	"sendto", "sendmsg", "sendmmsg",			/* verdicts, replies, upstream */
 	"connect", "accept4", "shutdown",			/* upstream, TCP listener */
 	"getsockopt", "setsockopt", "getsockname",		/* SO_ERROR, TCP_NODELAY, orig dst */
+	"getpeername",						/* socks-owner: whose port */
 	"clock_gettime", "gettimeofday", "time",		/* deadlines, log stamps */
 	"getrandom",						/* query IDs */
 	"poll", "ppoll",					/* netlink ACK on reload */

@@ -14,9 +14,10 @@
 
 int
 resolve_init(struct resolve *r, const struct config *cfg, struct stats *st, int epfd,
-    const struct resolve_ops *ops, void *arg)
+    const struct resolve_ops *ops, void *arg, struct socks_owner *owner)
 {
 	memset(r, 0, sizeof(*r));
+	r->owner = owner;
 	r->cfg = cfg;
 	r->st = st;
 	r->epfd = epfd;
@@ -127,13 +128,23 @@ resolve_event(struct resolve *r, uint32_t slot, uint32_t events, uint64_t now)
 	c = &r->rc[slot];
 	if (!c->connected) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = RESOLVE_EV_TAG | slot };
+		char why[192];
 		int err = 0;
 		socklen_t el = sizeof(err);
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0 ||
-		    epoll_ctl(r->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1 || rc_write(c) == -1) {
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0) {
+			rc_done(r, c, 0);
+			return;
+		}
+		if (socks_owner_verify(r->owner, c->fd, why, sizeof(why)) == -1) {
+			r->st->socks_refused++;
+			log_warnx("RESOLVE: %s", why);
+			rc_done(r, c, 0);
+			return;
+		}
+		if (epoll_ctl(r->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1 || rc_write(c) == -1) {
 			rc_done(r, c, 0);
 			return;
 		}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sockdiag.h"
 #include "socks5.h"
 #include "stats.h"
 
@@ -42,10 +43,11 @@ struct resolve {
 	uint32_t		 busy;
 	struct resolve_ops	 ops;
 	void			*arg;
+	struct socks_owner	*owner;		/* who may hold the SOCKS port */
 };
 
 int	resolve_init(struct resolve *, const struct config *, struct stats *, int epfd,
-	    const struct resolve_ops *, void *arg);
+	    const struct resolve_ops *, void *arg, struct socks_owner *owner);
 void	resolve_destroy(struct resolve *);
 
 /*

@@ -37,6 +37,8 @@ struct stats {
 	uint64_t	conn_lost;	/* READY connections closed by the peer or an error */
 	uint64_t	resends;	/* queries re-sent after a connection was lost */
 	uint64_t	bad_answers;	/* answers with no matching query or question: dropped */
+	uint64_t	socks_refused;	/* SOCKS connections closed unused: a foreign uid held the
+					   port (socks-owner) */
 	uint64_t	sent;		/* queries written upstream */
 	/* answer safety */
 	uint64_t	local[8];	/* answered locally, by policy verdict (policy.h) */

@@ -34,9 +34,10 @@ upstream_state_name(enum conn_state s)
 
 int
 upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, int epfd,
-    const struct upstream_ops *ops, void *arg, const char *secret)
+    const struct upstream_ops *ops, void *arg, const char *secret, struct socks_owner *owner)
 {
 	memset(up, 0, sizeof(*up));
+	up->owner = owner;
 	up->cfg = cfg;
 	up->st = st;
 	up->epfd = epfd;
@@ -300,6 +301,7 @@ socks_write(struct upstream *up, struct upstream_conn *c, uint64_t now)
 static void
 conn_connected(struct upstream *up, struct upstream_conn *c, uint64_t now)
 {
+	char why[192];
 	int err = 0;
 	socklen_t el = sizeof(err);
 
@@ -307,6 +309,11 @@ conn_connected(struct upstream *up, struct upstream_conn *c, uint64_t now)
 		err = errno;
 	if (err) {
 		conn_fail(up, c, now, "connect to SOCKS port", err);
+		return;
+	}
+	if (socks_owner_verify(up->owner, c->fd, why, sizeof(why)) == -1) {
+		up->st->socks_refused++;
+		conn_fail(up, c, now, why, 0);
 		return;
 	}
 	c->state = CONN_SOCKS;

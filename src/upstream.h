@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sockdiag.h"
 #include "socks5.h"
 #include "stats.h"
 
@@ -92,14 +93,18 @@ struct upstream {
 	uint32_t			 rr;		/* round-robin cursor over resolvers */
 	struct upstream_ops		 ops;
 	void				*arg;
+	struct socks_owner		*owner;		/* who may hold the SOCKS port */
 };
 
 /* epoll data for an upstream connection: UPSTREAM_EV_TAG | id */
 #define UPSTREAM_EV_TAG		(1ull << 32)
 
-/* secret: the per-run random SOCKS password for isolated keys (32 hex digits). */
+/*
+ * secret: the per-run random SOCKS password for isolated keys (32 hex digits). owner is
+ * checked on every connection before a byte is sent on it.
+ */
 int	upstream_init(struct upstream *, const struct config *, struct stats *, int epfd,
-	    const struct upstream_ops *, void *arg, const char *secret);
+	    const struct upstream_ops *, void *arg, const char *secret, struct socks_owner *owner);
 
 /*
  * The slot of an isolation key, taking a free one (or the least recently used idle one) if

@@ -549,3 +549,61 @@ upstream_quiet() {
 	grep -q 'query of 601 bytes exceeds max-query-size 600: dropped' "$DF_TMP/dnsfence.log" ||
 		fail "no 'exceeds max-query-size' log line"
 }
+
+# ---------------------------------------------------------------------------------------------
+# socks-owner: a local user squatting the SOCKS port while Tor is down gets nothing
+
+# squatter_start PORT: uid 65534 listens on 127.0.0.1:PORT in ws and logs what it receives.
+squatter_start() {
+	df_spawn squatter "$DF_WS" "$DF_TMP/squatter.log" setpriv --reuid 65534 --regid 65534 \
+	    --clear-groups "$DF_PYTHON" -u -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+print("squatter: listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.settimeout(2)
+    try:
+        d = c.recv(512)
+    except OSError:
+        d = b""
+    print("squatter: got %d bytes" % len(d), flush=True)
+    c.close()
+' "$1"
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'squatter: listening' "$DF_TMP/squatter.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the squatter did not start"
+	return 1
+}
+
+squatter_bytes() {
+	awk '/squatter: got/ { s += $3 } END { print s + 0 }' "$DF_TMP/squatter.log"
+}
+
+@test "socks-owner: a SOCKS port held by another local user gets no query; socks-owner's does" {
+	local port=19050
+	squatter_start "$port"
+	# Default socks-owner (debian-tor): the squatter (uid 65534) is refused before any byte.
+	restart_with --socks "127.0.0.1:$port"
+	qdig "$(uniq_name)" A
+	assert_dig SERVFAIL
+	dnsfence_stats
+	(($(stat_value socks_refused upstream) >= 1)) || fail "socks_refused did not rise"
+	grep -q "the SOCKS port is held by uid 65534" "$DF_TMP/dnsfence.log" ||
+		fail "the log does not name the uid holding the SOCKS port"
+	(($(squatter_bytes) == 0)) || fail "the squatter received $(squatter_bytes) bytes"
+	# Control: naming the squatter's uid as socks-owner lets the SOCKS greeting reach it.
+	restart_with --socks "127.0.0.1:$port" --socks-owner 65534
+	qdig "$(uniq_name)" A
+	for ((i = 0; i < 30; i++)); do
+		(($(squatter_bytes) > 0)) && break
+		sleep 0.1
+	done
+	(($(squatter_bytes) > 0)) || fail "with socks-owner 65534 the squatter got nothing (control)"
+	df_stop squatter
+}
