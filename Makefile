@@ -62,6 +62,12 @@ $(B)/unit/%: tests/unit/%.c tests/unit/t.h $(PURE_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC)
 
+# The upstream write path needs its edges (sockets, log); socketpairs stand in for tunnels.
+UPSTREAM_EDGE = src/upstream.c src/sockio.c src/log.c src/sockdiag.c
+$(B)/unit/test_upstream: tests/unit/test_upstream.c tests/unit/t.h $(PURE_SRC) $(UPSTREAM_EDGE) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(UPSTREAM_EDGE)
+
 $(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PURE_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< tests/fuzz/replay.c $(PURE_SRC)

@@ -207,26 +207,21 @@ dispatch(struct daemon *d, uint32_t slot, uint64_t now)
 }
 
 static void
+give_up(void *arg, struct pending *p)
+{
+	struct daemon *d = arg;
+
+	fail_query(d, p, daemon_now_ms());
+}
+
+static void
 on_lost(void *arg, int32_t conn)
 {
 	struct daemon *d = arg;
-	struct pending *p, *next;
-	uint64_t now = daemon_now_ms();
 
-	/* Re-send what was in flight there, within each query's own deadline. */
-	for (p = pending_next(&d->pend, NULL); p != NULL; p = next) {
-		next = pending_next(&d->pend, p);
-		if (p->state != PENDING_SENT || p->conn != conn)
-			continue;
-		if (p->retries >= d->cfg.max_retries) {
-			fail_query(d, p, now);
-			continue;
-		}
-		p->retries++;
-		d->st.resends++;
-		pending_unbind(&d->pend, p);
-	}
-	dispatch(d, upstream_slot_of(&d->up, conn), now);
+	/* Re-send what was in flight there, in its order, within each query's own deadline. */
+	d->st.resends += pending_requeue_conn(&d->pend, conn, d->cfg.max_retries, give_up, d);
+	dispatch(d, upstream_slot_of(&d->up, conn), daemon_now_ms());
 }
 
 static void

@@ -235,6 +235,33 @@ pending_unbind(struct pending_table *t, struct pending *p)
 	wait_push(t, p, 1);
 }
 
+uint32_t
+pending_requeue_conn(struct pending_table *t, int32_t conn, uint32_t max_retries,
+    void (*give_up)(void *, struct pending *), void *arg)
+{
+	uint32_t n = 0, i = t->tail;
+
+	/*
+	 * Newest first, each to the head of its wait list: they end up there oldest first, in
+	 * the order they were sent, ahead of everything that arrived after them.
+	 */
+	while (i != PENDING_NONE) {
+		struct pending *p = &t->e[i];
+
+		i = p->prev;	/* before give_up can free p */
+		if (p->state != PENDING_SENT || p->conn != conn)
+			continue;
+		if (p->retries >= max_retries) {
+			give_up(arg, p);
+			continue;
+		}
+		p->retries++;
+		pending_unbind(t, p);
+		n++;
+	}
+	return n;
+}
+
 struct pending *
 pending_oldest(const struct pending_table *t)
 {

@@ -82,6 +82,15 @@ int	pending_bind(struct pending_table *, struct pending *, int32_t conn, uint16_
 /* SENT -> WAITING, at the head of its wait list (it is older than what waits). */
 void	pending_unbind(struct pending_table *, struct pending *);
 
+/*
+ * Connection conn was lost: every entry SENT on it goes back to the head of its wait list,
+ * in the order it was first sent (oldest first), with one more re-send counted. An entry
+ * that has had max_retries already is handed to give_up instead, which must remove it.
+ * Returns how many were re-queued.
+ */
+uint32_t pending_requeue_conn(struct pending_table *, int32_t conn, uint32_t max_retries,
+	    void (*give_up)(void *, struct pending *), void *arg);
+
 struct pending *pending_lookup(const struct pending_table *, int32_t conn, uint16_t up_id);
 
 /* Oldest entry (earliest deadline); first entry waiting on a list; NULL when none. */

@@ -519,6 +519,8 @@ upstream_send(struct upstream *up, int32_t id, const uint8_t *msg, size_t len, u
 	 * Written by upstream_flush() at the end of this loop iteration, so that a batch of
 	 * captured queries leaves in one send() per connection. A frame is never split by us.
 	 */
+	if (!c->dirty)
+		up->ndirty++;
 	c->dirty = 1;
 	return 0;
 }
@@ -526,14 +528,23 @@ upstream_send(struct upstream *up, int32_t id, const uint8_t *msg, size_t len, u
 void
 upstream_flush(struct upstream *up, uint64_t now)
 {
-	for (uint32_t i = 0; i < up->nconns; i++) {
-		struct upstream_conn *c = &up->conns[i];
+	/*
+	 * A failed write loses its connection, and the daemon re-sends what was on it at once,
+	 * maybe on a connection this pass has already flushed: pass again until nothing is
+	 * left dirty, so that no query sits unsent while the loop sleeps. Each extra pass
+	 * follows a connection closed in the one before, so there are at most nconns + 1.
+	 */
+	while (up->ndirty > 0) {
+		up->ndirty = 0;
+		for (uint32_t i = 0; i < up->nconns; i++) {
+			struct upstream_conn *c = &up->conns[i];
 
-		if (!c->dirty)
-			continue;
-		c->dirty = 0;
-		if (c->state == CONN_READY && !c->want_out)
-			(void)conn_flush(up, c, now);	/* a backlog drains on EPOLLOUT */
+			if (!c->dirty)
+				continue;
+			c->dirty = 0;
+			if (c->state == CONN_READY && !c->want_out)
+				(void)conn_flush(up, c, now);	/* a backlog drains on EPOLLOUT */
+		}
 	}
 }
 

@@ -91,6 +91,8 @@ struct upstream {
 	struct upstream_resolver	 res[CONFIG_MAX_RESOLVERS];
 	uint32_t			 nres;
 	uint32_t			 rr;		/* round-robin cursor over resolvers */
+	uint32_t			 ndirty;	/* connections marked dirty since the last
+							   flush pass */
 	struct upstream_ops		 ops;
 	void				*arg;
 	struct socks_owner		*owner;		/* who may hold the SOCKS port */

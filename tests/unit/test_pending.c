@@ -227,6 +227,49 @@ unbind_to_head(void)
 }
 
 static void
+gave_up(void *arg, struct pending *p)
+{
+	struct pending_table *t = arg;
+
+	pending_remove(t, p);
+}
+
+/*
+ * A lost connection: what was in flight on it waits again oldest first, ahead of what came
+ * later, with one more re-send each; entries out of re-sends are given up; entries on
+ * other connections are untouched.
+ */
+static void
+requeue_lost_conn(void)
+{
+	struct pending_table t;
+	struct pending *e[6];
+	int ok = 1;
+
+	CHECK(pending_init(&t, 16, 1) == 0);
+	for (int i = 0; i < 6; i++)
+		ok = ok && (e[i] = add(&t, (uint16_t)(i + 1))) != NULL;
+	CHECK(ok);
+	/* e0, e1, e2, e4 sent on conn 7 in that order; e3 on conn 8; e5 still waits */
+	ok = pending_bind(&t, e[0], 7, 1) == 0 && pending_bind(&t, e[1], 7, 1) == 0 &&
+	    pending_bind(&t, e[2], 7, 1) == 0 && pending_bind(&t, e[3], 8, 1) == 0 &&
+	    pending_bind(&t, e[4], 7, 1) == 0;
+	e[2]->retries = 2;	/* used up with max_retries 2 */
+	ok = ok && pending_requeue_conn(&t, 7, 2, gave_up, &t) == 3;
+	/* e2 gone; e0 e1 e4 at the head in their order, then e5; e3 untouched */
+	ok = ok && t.used == 5 && t.nwaiting == 4;
+	ok = ok && pending_first_waiting(&t, 0) == e[0] && e[0]->wnext == (uint32_t)(e[1] - t.e) &&
+	    e[1]->wnext == (uint32_t)(e[4] - t.e) && e[4]->wnext == (uint32_t)(e[5] - t.e);
+	ok = ok && e[0]->retries == 1 && e[1]->retries == 1 && e[4]->retries == 1;
+	ok = ok && e[3]->state == PENDING_SENT && e[3]->conn == 8 && e[3]->retries == 0;
+	ok = ok && pending_lookup(&t, 7, e[0]->up_id) == NULL;
+	/* nothing on a connection: nothing happens */
+	ok = ok && pending_requeue_conn(&t, 9, 2, gave_up, &t) == 0 && t.nwaiting == 4;
+	pending_destroy(&t);
+	CHECK(ok);
+}
+
+static void
 oldest_is_insertion_order(void)
 {
 	struct pending_table t;
@@ -467,6 +510,7 @@ main(void)
 	RUN(lookup_other_conn);
 	RUN(bind_exhausted);
 	RUN(unbind_to_head);
+	RUN(requeue_lost_conn);
 	RUN(oldest_is_insertion_order);
 	RUN(iterate_all);
 	RUN(remove_while_iterating);
