@@ -39,6 +39,7 @@
 					   privileged port no local user can take over */
 #define DEF_TCP_IDLE_MS		10000	/* RFC 7766 6.2.3: servers close idle clients after seconds */
 #define DEF_MAX_TCP_CLIENTS	64	/* TCP clients at once */
+#define DEF_MAX_TCP_OUTSTANDING	32	/* unanswered queries of one TCP client; then it waits */
 #define DEF_USER		"dnsfence"	/* make install creates it */
 #define DEF_MAX_ISO_KEYS	16	/* uids with their own upstream connections at once */
 #define DEF_MAX_RESOLVES	64	/* RESOLVE connections at once; beyond, the recursor */
@@ -145,6 +146,7 @@ config_defaults(struct config *c)
 	(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
+	c->max_tcp_outstanding = DEF_MAX_TCP_OUTSTANDING;
 	c->reject_private = 1;	/* like Tor's ClientDNSRejectInternalAddresses */
 	c->isolate = ISOLATE_UID;
 	c->mode = MODE_RECURSOR;
@@ -242,6 +244,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("batch",		batch,		1, 1024),
 	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
 	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
+	UKEY("max-tcp-outstanding", max_tcp_outstanding, 1, 65535),
 	UKEY("max-query-size",	max_query_size,	512, 65535),
 	UKEY("max-isolation-keys", max_isolation_keys, 1, 1024),
 	UKEY("max-resolves",	max_resolves,	1, 4096),

@@ -60,6 +60,8 @@ struct config {
 	int		 nlisten_from_user;
 	uint32_t	 tcp_idle_timeout_ms;	/* close a TCP client idle this long */
 	uint32_t	 max_tcp_clients;	/* TCP clients at once; more are closed at accept */
+	uint32_t	 max_tcp_outstanding;	/* unanswered queries per TCP client; beyond,
+						   it is not read */
 	int		 reject_private;	/* strip private addresses from answers */
 	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
 	size_t		 nallow_private;

@@ -784,8 +784,9 @@ log_stats(struct daemon *d)
 	    d->cfg.onion == ONION_TOR ? "tor" : "nxdomain", s->tor_resolved, s->tor_nxdomain,
 	    s->tor_failed, s->tor_fallback, s->tor_onion, d->res.busy);
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
-	    " stalled=%" PRIu64 " overflow=%" PRIu64 " open=%u", s->tcp_accepted, s->tcp_queries,
-	    s->tcp_refused, s->tcp_stalled, s->tcp_overflow, d->ts.nopen);
+	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " open=%u",
+	    s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled, s->tcp_overflow,
+	    s->tcp_throttled, d->ts.nopen);
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
 }

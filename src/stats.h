@@ -57,6 +57,7 @@ struct stats {
 	uint64_t	tcp_refused;	/* closed at accept: max-tcp-clients or out of fds */
 	uint64_t	tcp_stalled;	/* closed at the idle deadline with a partial frame */
 	uint64_t	tcp_overflow;	/* closed: the client stopped reading its answers */
+	uint64_t	tcp_throttled;	/* times a client reached max-tcp-outstanding (paused) */
 	/* latency of answered queries, microseconds */
 	uint64_t	lat[STATS_LAT_BUCKETS];
 	uint64_t	lat_samples;

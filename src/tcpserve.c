@@ -127,6 +127,7 @@ client_close(struct tcpserve *ts, struct tcp_client *c)
 	c->fd = -1;
 	c->rlen = c->wlen = 0;
 	c->outstanding = 0;
+	c->paused = 0;
 	c->gen++;		/* answers still on their way for the old client are dropped */
 	ts->nopen--;
 }
@@ -134,7 +135,7 @@ client_close(struct tcpserve *ts, struct tcp_client *c)
 static int
 client_epoll(struct tcpserve *ts, struct tcp_client *c, int op, int out)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0) };
+	struct epoll_event ev = { .events = (c->paused ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0) };
 
 	ev.data.u64 = TCPSERVE_CLIENT_TAG | (uint32_t)(c - ts->cl);
 	c->want_out = out;
@@ -244,11 +245,55 @@ tcpserve_reply(struct tcpserve *ts, int32_t slot, uint32_t gen, const uint8_t *m
 		client_flush(ts, c);
 }
 
+/*
+ * Hand the whole frames in c's buffer to the daemon, as long as the client has fewer than
+ * max-tcp-outstanding queries unanswered; then stop reading from it until answers make room.
+ * Returns -1 if the client was closed meanwhile.
+ */
+static int
+client_frames(struct tcpserve *ts, struct tcp_client *c, uint64_t now)
+{
+	int32_t slot = (int32_t)(c - ts->cl);
+	uint32_t gen = c->gen;
+	size_t off = 0;
+	int pause;
+
+	while (c->rlen - off >= 2 && c->outstanding < ts->cfg->max_tcp_outstanding) {
+		size_t fl = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
+
+		if (c->rlen - off - 2 < fl)
+			break;
+		c->active_ms = now;
+		c->outstanding++;
+		ts->st->tcp_queries++;
+		if (ts->ops.query(ts->arg, slot, c->rbuf + off + 2, fl) == -1 &&
+		    c->fd != -1 && c->gen == gen && c->outstanding > 0)
+			c->outstanding--;
+		if (c->fd == -1 || c->gen != gen)
+			return -1;	/* closed while answering (write buffer overflow) */
+		off += 2 + fl;
+	}
+	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	pause = c->outstanding >= ts->cfg->max_tcp_outstanding;
+	if (pause != c->paused) {
+		if (pause)
+			ts->st->tcp_throttled++;
+		c->paused = pause;
+		if (client_epoll(ts, c, EPOLL_CTL_MOD, c->want_out) == -1) {
+			client_close(ts, c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 tcpserve_event(struct tcpserve *ts, int32_t slot, uint32_t events, uint64_t now)
 {
 	struct tcp_client *c;
 	uint32_t gen;
+	ssize_t n;
 
 	if (slot < 0 || (uint32_t)slot >= ts->ncl)
 		return;
@@ -256,39 +301,24 @@ tcpserve_event(struct tcpserve *ts, int32_t slot, uint32_t events, uint64_t now)
 	gen = c->gen;
 	if (c->fd != -1 && (events & EPOLLOUT))
 		client_flush(ts, c);
-	if (c->fd == -1 || c->gen != gen || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (c->fd == -1 || c->gen != gen || c->paused ||
+	    !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
-	for (;;) {
-		size_t off = 0;
-		ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			client_close(ts, c);	/* its outstanding answers will be dropped */
-			return;
-		}
-		c->rlen += (size_t)n;
-		while (c->rlen - off >= 2) {
-			size_t fl = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
-
-			if (c->rlen - off - 2 < fl)
-				break;
-			c->active_ms = now;
-			c->outstanding++;
-			ts->st->tcp_queries++;
-			if (ts->ops.query(ts->arg, slot, c->rbuf + off + 2, fl) == -1 &&
-			    c->fd != -1 && c->gen == gen && c->outstanding > 0)
-				c->outstanding--;
-			if (c->fd == -1 || c->gen != gen)
-				return;	/* closed while answering (write buffer overflow) */
-			off += 2 + fl;
-		}
-		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-		c->rlen -= off;
+	/*
+	 * One read per wake-up: a client that writes without end gets its turn like every
+	 * other ready socket (epoll hands them out in turn), and UDP queries are read between.
+	 */
+	do
+		n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		client_close(ts, c);	/* its outstanding answers will be dropped */
+		return;
 	}
+	c->rlen += (size_t)n;
+	(void)client_frames(ts, c, now);
 }
 
 uint64_t
@@ -306,6 +336,10 @@ tcpserve_timers(struct tcpserve *ts, uint64_t now)
 		struct tcp_client *c = &ts->cl[i];
 		uint64_t t;
 
+		/* Answers made room: what it sent meanwhile is read now, then the socket. */
+		if (c->fd != -1 && c->paused && c->outstanding < ts->cfg->max_tcp_outstanding &&
+		    client_frames(ts, c, now) == -1)
+			continue;
 		if (c->fd == -1 || c->outstanding > 0)
 			continue;	/* a query in flight ends by its own deadline */
 		t = c->active_ms + ts->cfg->tcp_idle_timeout_ms;

@@ -29,6 +29,7 @@ struct tcp_client {
 	size_t		 wlen;
 	size_t		 wcap;		/* wbuf's size, fixed at accept (reload may change the key) */
 	int		 want_out;
+	int		 paused;	/* max-tcp-outstanding reached: not reading */
 	uint32_t	 outstanding;	/* queries not yet answered */
 	uint64_t	 active_ms;	/* last complete query or answer */
 };
@@ -65,7 +66,10 @@ void	tcpserve_event(struct tcpserve *, int32_t slot, uint32_t events, uint64_t n
 void	tcpserve_reply(struct tcpserve *, int32_t slot, uint32_t gen, const uint8_t *msg,
 	    size_t len, uint64_t now_ms);
 
-/* Idle and stalled clients. Returns the next time it needs, or UINT64_MAX. */
+/*
+ * Idle and stalled clients, and clients paused at max-tcp-outstanding that have room again
+ * (their buffered queries are read now). Returns the next time it needs, or UINT64_MAX.
+ */
 uint64_t tcpserve_timers(struct tcpserve *, uint64_t now_ms);
 
 void	tcpserve_close(struct tcpserve *);

@@ -249,6 +249,53 @@ elapsed_ok() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t 
 	SERVER=$DF_NET6 assert_dig NOERROR
 }
 
+@test "a TCP client writing 20000 pipelined queries without reading does not stall UDP clients" {
+	local i answered=0 out dp0
+	# The flooder: 20000 frames back to back on one connection, never reading; it stops when
+	# everything is written or the connection is closed, and says which.
+	df_spawn flooder "$DF_WS" "$DF_TMP/flooder.log" "$DF_PYTHON" -u -c '
+import socket, struct, sys
+def q(i):
+    name = b"".join(bytes([len(l)]) + l for l in (b"f%d" % i, b"test")) + b"\0"
+    return struct.pack(">HHHHHH", i & 0xffff, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1"
+data = b"".join(struct.pack(">H", len(m)) + m for m in (q(i) for i in range(20000)))
+s = socket.create_connection((sys.argv[1], 53), timeout=30)
+print("flooder: connected, writing %d bytes" % len(data), flush=True)
+try:
+    s.sendall(data)
+    print("flooder: all written", flush=True)
+except OSError as e:
+    print("flooder: stopped: %s" % e, flush=True)
+s.settimeout(None)
+import time
+time.sleep(60)
+' "$DF_NET4"
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'flooder: connected' "$DF_TMP/flooder.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q 'flooder: connected' "$DF_TMP/flooder.log" || fail "the flooder did not connect"
+	dnsfence_stats
+	dp0=$(stat_value drop_pending bounds)
+	# Meanwhile another client's UDP queries, one by one, each must be answered.
+	for ((i = 0; i < 20; i++)); do
+		out=$(timeout 10 ip netns exec "$DF_WS" dig "@$DF_NET4" +tries=1 +time=3 a.test A 2>&1) ||
+			true
+		[[ $out == *"status: NOERROR,"* ]] && answered=$((answered + 1))
+	done
+	cat "$DF_TMP/flooder.log"
+	dnsfence_stats
+	grep 'stats tcp:' "$DF_TMP/dnsfence.log" | tail -n 1
+	df_stop flooder
+	((answered == 20)) || fail "only $answered of 20 UDP queries were answered during the flood"
+	# One client holds at most max-tcp-outstanding (32) of the 4096 pending entries: the others
+	# never find the table full.
+	(($(stat_value drop_pending bounds) == dp0)) ||
+		fail "the pending table overflowed: drop_pending $dp0 -> $(stat_value drop_pending bounds)"
+	(($(tcp_stat throttled) >= 1)) || fail "the flooder never reached max-tcp-outstanding"
+	df_alive dnsfence || fail "dnsfence died"
+}
+
 @test "counters: stats tcp accepted and queries count connections and queries" {
 	local a0 q0 r0 a1 q1 r1
 	wait_tcp_open 0 || fail "stats tcp: open is not 0 before the test"
