@@ -309,9 +309,9 @@ isolation_key(const struct daemon *d, const struct pending_client *cl)
 {
 	if (d->cfg.isolate == ISOLATE_NONE)
 		return 0;
-	if (cl->tcp >= 0)
-		return ISO_KEY_TCP;	/* the redirect hides the uid */
-	return cl->has_uid ? cl->uid : ISO_KEY_UNKNOWN;
+	if (cl->has_uid)
+		return cl->uid;
+	return cl->tcp >= 0 ? ISO_KEY_TCP : ISO_KEY_UNKNOWN;
 }
 
 #define TOR_ANSWER_TTL	60	/* RESOLVE replies carry no TTL: answers made from them get this */
@@ -661,7 +661,7 @@ static int
 on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 {
 	struct daemon *d = arg;
-	const struct tcp_client *tc = &d->ts.cl[slot];
+	struct tcp_client *tc = &d->ts.cl[slot];
 	struct pending_client cl = { 0 };
 	struct dns_query q;
 	uint64_t t_us = now_us();
@@ -694,6 +694,21 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	memcpy(cl.server, tc->orig, sizeof(cl.server));
 	cl.port = tc->port;
 	cl.server_port = tc->orig_port;
+	/*
+	 * The redirect hides the uid that NFQUEUE gives for UDP: ask sock_diag for the owner of
+	 * the client's socket, its own view of the connection (itself -> where it connected),
+	 * once per connection.
+	 */
+	if (!tc->uid_asked) {
+		tc->uid_asked = 1;
+		if (d->diag.fd != -1 && sockdiag_tcp_uid(&d->diag, tc->family, tc->addr, tc->port,
+		    tc->orig, tc->orig_port, &tc->uid) == 0)
+			tc->has_uid = 1;
+		else
+			d->st.tcp_no_owner++;
+	}
+	cl.uid = tc->uid;
+	cl.has_uid = tc->has_uid;
 	cl.tcp = slot;
 	cl.tcp_gen = tc->gen;
 	q.udp_limit = DNS_MAXMSG;	/* no truncation over TCP */
@@ -784,9 +799,9 @@ log_stats(struct daemon *d)
 	    d->cfg.onion == ONION_TOR ? "tor" : "nxdomain", s->tor_resolved, s->tor_nxdomain,
 	    s->tor_failed, s->tor_fallback, s->tor_onion, d->res.busy);
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
-	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " open=%u",
-	    s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled, s->tcp_overflow,
-	    s->tcp_throttled, d->ts.nopen);
+	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " no_owner=%" PRIu64
+	    " open=%u", s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled,
+	    s->tcp_overflow, s->tcp_throttled, s->tcp_no_owner, d->ts.nopen);
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
 }
@@ -967,16 +982,29 @@ listen_ports_privileged(const struct config *cfg)
  * socks-owner: resolve the user now (no passwd file in the chroot) and open sock_diag, which
  * must work: without it no SOCKS port could be trusted.
  */
+/*
+ * sock_diag, for the owners of TCP clients (isolation) and of the SOCKS port (socks-owner,
+ * which cannot work without it); socks-owner's user is resolved now: there is no passwd
+ * file in the chroot.
+ */
 static void
-socks_owner_open(struct socks_owner *so, const struct config *cfg)
+socks_owner_open(struct daemon *d)
 {
+	struct socks_owner *so = &d->owner;
+	const struct config *cfg = &d->cfg;
 	char err[128];
 	char *end;
 	unsigned long v;
 
 	memset(so, 0, sizeof(*so));
-	so->diag.fd = -1;
+	so->diag = &d->diag;
 	snprintf(so->name, sizeof(so->name), "%s", cfg->socks_owner);
+	if (sockdiag_open(&d->diag, err, sizeof(err)) == -1) {
+		if (strcmp(cfg->socks_owner, "any") != 0)
+			fatalx("%s: socks-owner needs it to check who holds the SOCKS port (or set "
+			    "socks-owner any)", err);
+		log_warnx("%s: TCP clients are not told apart by user", err);
+	}
 	if (strcmp(cfg->socks_owner, "any") == 0)
 		return;
 	so->check = 1;
@@ -993,9 +1021,6 @@ socks_owner_open(struct socks_owner *so, const struct config *cfg)
 			    "used (set socks-owner to the user Tor runs as)", cfg->socks_owner);
 		so->uid = pw != NULL ? (uint32_t)pw->pw_uid : 0;
 	}
-	if (sockdiag_open(&so->diag, err, sizeof(err)) == -1)
-		fatalx("%s: socks-owner needs it to check who holds the SOCKS port (or set "
-		    "socks-owner any)", err);
 }
 
 void
@@ -1006,6 +1031,7 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	sigset_t set;
 
 	memset(d, 0, sizeof(*d));
+	d->diag.fd = -1;
 	d->cfg = *cfg;
 	d->src = *src;
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -1044,7 +1070,7 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	rnd_bytes(&d->rnd, raw, sizeof(raw));
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
-	socks_owner_open(&d->owner, &d->cfg);
+	socks_owner_open(d);
 	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret, &d->owner) == -1)
 		fatal("upstream pool");
 	/* one wait list per isolation slot, and one for queries out to Tor's RESOLVE */
@@ -1131,7 +1157,7 @@ daemon_close(struct daemon *d)
 	inject_close(&d->inj);
 	rtnl_close(&d->rtnl);
 	addrtab_destroy(&d->addrs);
-	sockdiag_close(&d->owner.diag);
+	sockdiag_close(&d->diag);
 	close(d->sigfd);
 	close(d->epfd);
 }

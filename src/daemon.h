@@ -49,6 +49,7 @@ struct daemon {
 	struct pending_table	 pend;
 	struct addrtab		 addrs;		/* the host's addresses, kept by rtnl */
 	struct rtnl		 rtnl;
+	struct sockdiag		 diag;		/* socket owners: SOCKS port, TCP clients */
 	struct socks_owner	 owner;		/* socks-owner, resolved at start */
 	struct stats		 st;
 	struct rnd		 rnd;

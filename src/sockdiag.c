@@ -216,6 +216,40 @@ sockdiag_peer_owner(struct sockdiag *sd, int fd, uint32_t allowed_uid, uint32_t 
 	return v.found ? SOCKDIAG_ALLOWED : SOCKDIAG_REMOTE;
 }
 
+/* Any full socket's owner (a request socket has none yet). */
+static int
+on_socket(const struct inet_diag_msg *d, const struct query *q, void *arg)
+{
+	struct verdict *v = arg;
+
+	(void)q;
+	if (d->idiag_state != ST_SYN_RECV) {
+		v->found = 1;
+		v->uid = d->idiag_uid;
+	}
+	return 1;
+}
+
+int
+sockdiag_tcp_uid(struct sockdiag *sd, int family, const uint8_t *laddr, uint16_t lport,
+    const uint8_t *raddr, uint16_t rport, uint32_t *uid)
+{
+	struct query q = { family, laddr, raddr, lport, rport, 0 };
+	struct verdict v = { 0 };
+	int e;
+
+	if ((e = ask(sd, &q, on_socket, &v)) != 0) {
+		errno = e;
+		return -1;
+	}
+	if (!v.found) {
+		errno = ENOENT;
+		return -1;
+	}
+	*uid = v.uid;
+	return 0;
+}
+
 int
 socks_owner_verify(struct socks_owner *so, int fd, char *why, size_t whylen)
 {
@@ -223,7 +257,7 @@ socks_owner_verify(struct socks_owner *so, int fd, char *why, size_t whylen)
 
 	if (!so->check)
 		return 0;
-	switch (sockdiag_peer_owner(&so->diag, fd, so->uid, &uid)) {
+	switch (sockdiag_peer_owner(so->diag, fd, so->uid, &uid)) {
 	case SOCKDIAG_REMOTE:
 	case SOCKDIAG_ALLOWED:
 		return 0;

@@ -32,9 +32,17 @@ void	sockdiag_close(struct sockdiag *);
 enum sockdiag_owner sockdiag_peer_owner(struct sockdiag *, int fd, uint32_t allowed_uid,
 	    uint32_t *uid);
 
+/*
+ * The owner of the local TCP socket whose own address is laddr:lport and whose peer is
+ * raddr:rport (addresses 4 or 16 bytes by family, ports in host order). 0 with *uid, or -1
+ * with errno (ENOENT: no such socket).
+ */
+int	sockdiag_tcp_uid(struct sockdiag *, int family, const uint8_t *laddr, uint16_t lport,
+	    const uint8_t *raddr, uint16_t rport, uint32_t *uid);
+
 /* socks-owner: who may hold the SOCKS port dnsfence connects to. */
 struct socks_owner {
-	struct sockdiag	 diag;
+	struct sockdiag	*diag;
 	int		 check;		/* 0 with "socks-owner any" */
 	uint32_t	 uid;		/* allowed besides root */
 	char		 name[64];	/* as configured, for messages */

@@ -58,6 +58,8 @@ struct stats {
 	uint64_t	tcp_stalled;	/* closed at the idle deadline with a partial frame */
 	uint64_t	tcp_overflow;	/* closed: the client stopped reading its answers */
 	uint64_t	tcp_throttled;	/* times a client reached max-tcp-outstanding (paused) */
+	uint64_t	tcp_no_owner;	/* TCP clients whose socket owner sock_diag could not name:
+					   they share the key "tcp" */
 	/* latency of answered queries, microseconds */
 	uint64_t	lat[STATS_LAT_BUCKETS];
 	uint64_t	lat_samples;

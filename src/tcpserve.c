@@ -128,6 +128,7 @@ client_close(struct tcpserve *ts, struct tcp_client *c)
 	c->rlen = c->wlen = 0;
 	c->outstanding = 0;
 	c->paused = 0;
+	c->uid_asked = c->has_uid = 0;
 	c->gen++;		/* answers still on their way for the old client are dropped */
 	ts->nopen--;
 }

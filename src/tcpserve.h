@@ -23,6 +23,9 @@ struct tcp_client {
 	uint16_t	 port;
 	uint8_t		 orig[16];	/* where it connected before the redirect */
 	uint16_t	 orig_port;
+	int		 uid_asked;	/* the owner was looked up (once per connection) */
+	int		 has_uid;
+	uint32_t	 uid;		/* the owner of the client's socket, if has_uid */
 	uint8_t		*rbuf;		/* 2 + 65535 */
 	size_t		 rlen;
 	uint8_t		*wbuf;

@@ -203,6 +203,31 @@ teardown() {
 	echo "# isolation: uid 0 on circuit(s) ${c0//$'\n'/ }, uid 65534 on circuit(s) ${c1//$'\n'/ }" >&3
 }
 
+@test "Tor: TCP clients are isolated by uid too (sock_diag names the redirected socket's owner)" {
+	local c0 c1 cid
+	tor_quiet
+	# Over TCP the redirect hides the uid NFQUEUE gives for UDP: dnsfence asks sock_diag.
+	run timeout 20 ip netns exec "$DF_WS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    dig +tcp "@$DF_NET4" +tries=1 +time=12 "$(uniq_name)" A
+	assert_dig NXDOMAIN
+	qdig +tcp +time=12 "$(uniq_name)" A
+	assert_dig NXDOMAIN
+	now_ms >"$DF_TMP/tor-last-query-ms"
+	run tor_assert_streams
+	printf '%s\n' "$output"
+	((status == 0)) || fail "tor_assert_streams"
+	c0=$(awk '/SOCKS user "uid-0"$/ { print $9 }' <<<"$output" | sort -u)
+	c1=$(awk '/SOCKS user "uid-65534"$/ { print $9 }' <<<"$output" | sort -u)
+	[[ -n $c0 && -n $c1 ]] || fail "TCP queries did not get per-uid SOCKS users"
+	! grep -q 'SOCKS user "tcp"$' <<<"$output" || fail "a TCP client still shares the key \"tcp\""
+	for cid in $c1; do
+		grep -qx "$cid" <<<"$c0" && fail "uid 65534 shares circuit $cid with uid 0 over TCP"
+	done
+	dnsfence_stats
+	(($(stat_value no_owner tcp) == 0)) || fail "sock_diag could not name a TCP client's owner"
+	echo "# TCP isolation: uid 0 on circuit(s) ${c0//$'\n'/ }, uid 65534 on ${c1//$'\n'/ }" >&3
+}
+
 # ---------------------------------------------------------------------------------------------
 # Side by side: Tor's own DNSPort in the same network.
 
