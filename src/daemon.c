@@ -322,10 +322,15 @@ static void
 to_recursor(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
     const struct pending_client *cl, uint32_t slot, uint64_t t_us)
 {
-	uint64_t now = t_us / 1000u;
+	uint64_t now = t_us / 1000u, deadline = now + d->cfg.timeout_ms;
 
-	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, now + d->cfg.timeout_ms,
-	    t_us) == NULL) {
+	/*
+	 * No tunnel of this slot is up yet (a new user, or Tor just started): building the
+	 * circuit may take longer than the timeout, and must not eat the query's own time.
+	 */
+	if (!upstream_ready(&d->up, slot))
+		deadline += d->cfg.connect_timeout_ms;
+	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, deadline, t_us) == NULL) {
 		d->st.drop_pending++;
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);

@@ -148,14 +148,27 @@ pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struc
 	p->conn = -1;
 	p->up_id = 0;
 	p->hnext = PENDING_NONE;
-	/* deadline list: append (deadlines grow with time) */
-	p->next = PENDING_NONE;
-	p->prev = t->tail;
-	if (t->tail != PENDING_NONE)
-		t->e[t->tail].next = i;
-	else
-		t->head = i;
-	t->tail = i;
+	/*
+	 * Deadline list, earliest first: almost always at the tail (deadlines grow with time);
+	 * a longer deadline than the entries after it (connection set-up counted apart, a
+	 * reload that changed the timeout) walks back past the later ones.
+	 */
+	{
+		uint32_t after = t->tail;
+
+		while (after != PENDING_NONE && t->e[after].deadline_ms > deadline_ms)
+			after = t->e[after].prev;
+		p->prev = after;
+		p->next = after == PENDING_NONE ? t->head : t->e[after].next;
+		if (p->next != PENDING_NONE)
+			t->e[p->next].prev = i;
+		else
+			t->tail = i;
+		if (after != PENDING_NONE)
+			t->e[after].next = i;
+		else
+			t->head = i;
+	}
 	wait_push(t, p, 0);
 	t->used++;
 	return p;

@@ -68,7 +68,10 @@ struct pending_table {
 int	pending_init(struct pending_table *, uint32_t cap, uint32_t nlists);
 void	pending_destroy(struct pending_table *);
 
-/* A new WAITING entry on wait list `list` holding a copy of msg, or NULL when full. */
+/*
+ * A new WAITING entry on wait list `list` holding a copy of msg, or NULL when full. The
+ * deadline list stays sorted (earliest first) whatever the deadline.
+ */
 struct pending *pending_add(struct pending_table *, const uint8_t *msg, size_t len,
 	    const struct dns_query *, const struct pending_client *, uint16_t list,
 	    uint64_t deadline_ms, uint64_t start_us);

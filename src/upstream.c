@@ -490,6 +490,15 @@ upstream_pick(struct upstream *up, uint32_t slot, size_t len, uint64_t now)
 }
 
 int
+upstream_ready(const struct upstream *up, uint32_t slot)
+{
+	for (uint32_t i = slot * up->per_slot; i < (slot + 1) * up->per_slot; i++)
+		if (up->conns[i].state == CONN_READY)
+			return 1;
+	return 0;
+}
+
+int
 upstream_can_serve(const struct upstream *up, uint32_t slot, uint64_t now)
 {
 	for (uint32_t i = slot * up->per_slot; i < (slot + 1) * up->per_slot; i++) {

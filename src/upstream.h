@@ -122,6 +122,9 @@ void	upstream_destroy(struct upstream *);
  */
 int32_t	upstream_pick(struct upstream *, uint32_t slot, size_t len, uint64_t now_ms);
 
+/* True if a connection of slot is READY (a query can be sent without waiting for set-up). */
+int	upstream_ready(const struct upstream *, uint32_t slot);
+
 /* True if a connection of slot is open, opening, or may open now: waiting is worthwhile. */
 int	upstream_can_serve(const struct upstream *, uint32_t slot, uint64_t now_ms);
 

@@ -34,6 +34,32 @@ teardown() {
 	df_teardown_common
 }
 
+@test "a new user's first query waits for its slow circuit instead of failing at the timeout" {
+	local t0 t1 i
+	# A SOCKS server whose CONNECT takes 5 s (a slow Tor circuit build), longer than the 3 s
+	# timeout; the uid 65534 has no tunnel yet, so its first query waits for one.
+	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
+	    "$DF_LIB/slowsocks.py" "$DF_NET4" 1081 5
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	dnsfence_stop
+	dnsfence_start --socks "$DF_NET4:1081"
+	t0=$(now_ms)
+	run timeout 30 ip netns exec "$DF_WS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    dig "@$DF_NET4" +tries=1 +time=15 a.test A
+	t1=$(now_ms)
+	echo "answered after $((t1 - t0)) ms"
+	cat "$DF_TMP/slowsocks.log"
+	dnsfence_stop
+	df_stop slowsocks
+	assert_dig NOERROR
+	assert_rr a.test. A 192.0.2.1
+	# It really waited for the set-up (5 s), beyond the 3 s timeout.
+	((t1 - t0 >= 4500)) || fail "answered after $((t1 - t0)) ms: the CONNECT did not take 5 s?"
+}
+
 @test "SOCKS server down: SERVFAIL within the timeout, nothing leaks; answers again once it is back" {
 	local t0 t1 i ok=
 	# Warm up: the path works.

@@ -269,6 +269,35 @@ requeue_lost_conn(void)
 	CHECK(ok);
 }
 
+/*
+ * A longer deadline (connection set-up counted apart) walks back into place: the deadline
+ * list stays sorted, the wait list keeps arrival order.
+ */
+static void
+deadline_list_sorted(void)
+{
+	struct pending_table t;
+	struct pending *a, *b, *c, *d;
+	int ok;
+
+	CHECK(pending_init(&t, 8, 1) == 0);
+	a = pending_add(&t, MSG, sizeof(MSG), &q0, &c0, 0, 1000, 0);
+	b = pending_add(&t, MSG, sizeof(MSG), &q0, &c0, 0, 9000, 0);	/* set-up counted apart */
+	c = pending_add(&t, MSG, sizeof(MSG), &q0, &c0, 0, 1500, 0);
+	d = pending_add(&t, MSG, sizeof(MSG), &q0, &c0, 0, 500, 0);	/* earliest of all */
+	ok = a && b && c && d;
+	ok = ok && pending_oldest(&t) == d && pending_next(&t, d) == a && pending_next(&t, a) == c &&
+	    pending_next(&t, c) == b && pending_next(&t, b) == NULL && t.tail == (uint32_t)(b - t.e);
+	ok = ok && pending_first_waiting(&t, 0) == a && a->wnext == (uint32_t)(b - t.e) &&
+	    b->wnext == (uint32_t)(c - t.e) && c->wnext == (uint32_t)(d - t.e);
+	/* removal from the middle keeps it sorted */
+	pending_remove(&t, c);
+	ok = ok && pending_next(&t, a) == b && b->prev == (uint32_t)(a - t.e);
+	ok = ok && count_all(&t) == 3;
+	pending_destroy(&t);
+	CHECK(ok);
+}
+
 static void
 oldest_is_insertion_order(void)
 {
@@ -511,6 +540,7 @@ main(void)
 	RUN(bind_exhausted);
 	RUN(unbind_to_head);
 	RUN(requeue_lost_conn);
+	RUN(deadline_list_sorted);
 	RUN(oldest_is_insertion_order);
 	RUN(iterate_all);
 	RUN(remove_while_iterating);
