@@ -67,7 +67,7 @@ harness_init(struct harness *h, struct config *cfg, struct stats *st, struct soc
 	memset(h, 0, sizeof(*h));
 	memset(st, 0, sizeof(*st));
 	memset(so, 0, sizeof(*so));
-	so->diag.fd = -1;
+	so->diag = NULL;
 	h->resend_on = -1;
 	config_defaults(cfg);
 	if (config_set(cfg, "isolate", "none", "t", 1, err, sizeof(err)) == -1 ||
