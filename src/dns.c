@@ -650,7 +650,9 @@ dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out, 
 			} else if (rdata_names(type, &pre, &nn, &suf)) {
 				size_t p = rdstart + pre;
 
-				if (p > rdend || o + pre > cap)
+				if (p > rdend)
+					return DNS_ETRUNC;	/* shorter than its fixed part */
+				if (o + pre > cap)
 					return DNS_ENOSPACE;
 				memcpy(out + o, msg + rdstart, pre);
 				o += pre;
@@ -727,10 +729,16 @@ dns_sanitize_query(const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 
 		if (rr_skip(msg, len, &off, &type, &fixed) != DNS_OK)
 			return 0;
-		if (type != DNS_T_OPT || have_opt || fixed != start + 1) {
+		if (type != DNS_T_OPT || have_opt) {
 			(*dropped)++;		/* TSIG, SIG(0), anything else: not passed on */
 			continue;
 		}
+		/*
+		 * dns_parse_query took this OPT's UDP size and DO; one whose owner is not the
+		 * root (RFC 6891 6.1.2) is malformed, not another record to leave out.
+		 */
+		if (fixed != start + 1)
+			return 0;
 		/* root owner, type, the client's UDP size, TTL with DO only, padding only */
 		if (o + 11 > cap)
 			return 0;

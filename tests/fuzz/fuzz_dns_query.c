@@ -1,6 +1,12 @@
 /*
- * fuzz_dns_query.c: dns_parse_query on arbitrary bytes. A query that parses must be
- * described consistently, and the SERVFAIL made for it must parse as an answer to it.
+ * fuzz_dns_query.c: dns_parse_query and dns_sanitize_query on arbitrary bytes. A query that
+ * parses must be described consistently, and the SERVFAIL made for it must parse as an
+ * answer to it. The policy has allow-private names: a question under one of them, and only
+ * such a one, may keep private addresses. What goes upstream (dns_sanitize_query into the
+ * daemon's buffer) is never longer than the client's query; for a query that parses it
+ * parses again with the same ID, question, EDNS, DO bit and UDP limit, keeps of the header
+ * flags only RD, AD and CD, carries no record but the OPT and no option but padding, and
+ * sanitizing it again gives the same bytes. Only a malformed OPT makes it fail.
  */
 #include <sys/socket.h>
 #include <stdio.h>
@@ -8,9 +14,89 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_check.h"
 #include "config.h"
 #include "dns.h"
 #include "policy.h"
+
+#define F_KEPT	0x0130	/* RD, AD, CD: the header flags a query keeps upstream */
+
+/* allow-private lines, as dnsfence.conf would have them */
+static const char *const allowed[] = { "corp.example", "Home.Arpa.", "lan", "x",
+    "168.192.in-addr.arpa" };
+
+/* The same question, read from two parsed queries. */
+static int
+same_question(const struct dns_query *a, const struct dns_query *b)
+{
+	return a->q.namelen == b->q.namelen && memcmp(a->q.name, b->q.name, a->q.namelen) == 0 &&
+	    a->q.qtype == b->q.qtype && a->q.qclass == b->q.qclass;
+}
+
+/* Is name (wire, lower case) one of the allowed names or below one? Label by label. */
+static int
+under_allowed(const struct dns_question *q)
+{
+	for (size_t k = 0; k < sizeof(allowed) / sizeof(allowed[0]); k++) {
+		uint8_t w[DNS_MAXNAME];
+		size_t wl = dns_name_from_text(allowed[k], w, sizeof(w));
+
+		for (size_t i = 0; wl != 0 && i < q->namelen; i += 1 + (size_t)q->name[i]) {
+			if (q->namelen - i == wl && memcmp(q->name + i, w, wl) == 0)
+				return 1;
+			if (q->name[i] == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* What goes upstream for a client's query d[0..n), as dns_sanitize_query makes it. */
+static void
+check_sanitize(const uint8_t *d, size_t n, const struct dns_query *qr, int parsed)
+{
+	static uint8_t qbuf[DNS_MAXMSG];	/* the daemon's d->qbuf; ASan guards its end */
+	struct dns_query qr2;
+	size_t len, len2;
+	unsigned dropped, dropped2 = 1;
+	uint8_t *again;
+	int dirty;
+
+	len = dns_sanitize_query(d, n, qbuf, sizeof(qbuf), &dropped);
+	if (len > n)
+		abort();
+	if (!parsed)
+		return;
+	if (len == 0) {
+		if (!qr->edns)
+			abort();		/* without an OPT, nothing can be malformed */
+		return;
+	}
+	if ((len < n) != (dropped > 0))
+		abort();
+	if (dns_parse_query(qbuf, len, &qr2) != DNS_OK || qr2.id != qr->id ||
+	    !same_question(qr, &qr2) || qr2.edns != qr->edns || qr2.do_bit != qr->do_bit ||
+	    qr2.udp_limit != qr->udp_limit)
+		abort();
+	if (fz_get16(qbuf + 2) != (fz_get16(d + 2) & F_KEPT) || fz_get16(qbuf + 10) != qr->edns)
+		abort();
+	/* its records: the OPT only, with padding only and of the flags DO only */
+	if (fz_scan(qbuf, len, &dirty) != 0 || dirty)
+		abort();
+	/* sanitizing it again: the same bytes, exactly as long, nothing dropped */
+	if ((again = malloc(len)) == NULL)
+		abort();
+	len2 = dns_sanitize_query(qbuf, len, again, len, &dropped2);
+	if (len2 != len || dropped2 != 0 || memcmp(again, qbuf, len) != 0)
+		abort();
+	free(again);
+	/* one byte short of room: nothing */
+	if ((again = malloc(len - 1)) == NULL)
+		abort();
+	if (dns_sanitize_query(qbuf, len, again, len - 1, &dropped2) != 0)
+		abort();
+	free(again);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -24,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	e = dns_parse_query(d, n, &qr);
 	if (dns_strerror(e) == NULL)
 		abort();
+	check_sanitize(d, n, &qr, e == DNS_OK);
 	if (e != DNS_OK)
 		return 0;
 	/* the name: labels of 1..63 bytes, then the root, no upper case, namelen in bounds */
@@ -58,9 +145,14 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			struct config c;
 
 			config_defaults(&c);
+			for (size_t k = 0; k < sizeof(allowed) / sizeof(allowed[0]); k++)
+				snprintf(c.allow_private[c.nallow_private++],
+				    sizeof(c.allow_private[0]), "%s", allowed[k]);
 			policy_init(&pol, &c);
 			init = 1;
 		}
+		if (policy_private_allowed(&pol, &qr.q) != under_allowed(&qr.q))
+			abort();
 		v = policy_classify(&pol, &qr.q);
 		if ((unsigned)v >= POLICY_NVERDICTS)
 			abort();

@@ -33,8 +33,23 @@ def header(id_, flags, qd=1, an=0, ns=0, ar=0):
     return struct.pack("!HHHHHH", id_, flags, qd, an, ns, ar)
 
 
-def opt(udp=1232, do=False, options=b""):
-    return b"\0" + struct.pack("!HHIH", 41, udp, 0x8000 if do else 0, len(options)) + options
+def opt(udp=1232, do=False, options=b"", ttl=None):
+    ttl = (0x8000 if do else 0) if ttl is None else ttl
+    return b"\0" + struct.pack("!HHIH", 41, udp, ttl, len(options)) + options
+
+
+def option(code, data):
+    return struct.pack("!HH", code, len(data)) + data
+
+
+# EDNS options a client or a server may identify itself with, and padding (RFC 7830)
+COOKIE = option(10, bytes(range(8)))
+ECS = option(8, b"\0\1\x18\0\xc6\x33\x64")
+NSID = option(3, b"")
+MAC_HEX = option(65001, b"\x02\x42\xac\x11\x00\x02")
+MAC_B64 = option(65073, b"AkKsEQAC")
+PADDING = option(12, bytes(20))
+TSIG = name("key.example") + struct.pack("!HHIH", 250, 255, 0, 6) + bytes(6)
 
 
 def query(qname, qtype=1, id_=0x1234, edns=None, do=False, flags=0x0100):
@@ -80,6 +95,23 @@ queries = {
     "ptr-loop": header(1, 0) + b"\xc0\x0c\0\1\0\1",
     "label-0x40": header(1, 0) + b"\x40" + b"a" * 64 + b"\0\0\1\0\1",
     "trailing": query("x.example") + b"\0",
+    # what dns_sanitize_query strips: header flags, OPT flags, options, extra records
+    "chatty": header(0xbeef, 0x07f0, ar=2) + name("www.Example.com") + b"\0\x1c\0\1"
+    + opt(1400, ttl=0x00009234, options=COOKIE + ECS + NSID + MAC_HEX + PADDING + MAC_B64)
+    + TSIG,
+    "tsig-then-opt": header(1, 0x0100, ar=2) + name("a.example") + b"\0\1\0\1" + TSIG
+    + opt(4096, True, PADDING),
+    "opt-version-rcode": header(2, 0x0100, ar=1) + name("a.example") + b"\0\1\0\1"
+    + opt(512, ttl=0x01027fff),
+    "opt-owner-pointer": header(3, 0x0100, ar=1) + name("a.example") + b"\0\1\0\1"
+    + b"\xc0\x0c" + opt(1232)[1:],
+    "opt-bad-option": header(4, 0x0100, ar=1) + name("a.example") + b"\0\1\0\1"
+    + opt(1232, options=b"\0\x0c\0\x05\0\0\0\0"),
+    "tsig-only": header(5, 0x0100, ar=1) + name("a.example") + b"\0\1\0\1" + TSIG,
+    # names under the fuzzer's allow-private lines
+    "allowed-corp": query("intranet.corp.example", 1, edns=1232),
+    "allowed-ptr": query("7.1.168.192.in-addr.arpa", 12),
+    "not-allowed": query("xcorp.example", 1),
 }
 for k, v in queries.items():
     write("fuzz_dns_query", k, v)
@@ -110,9 +142,62 @@ answers = {
                             ns=[rr(b"\xc0\x10", 2, b"\3ns1\xc0\x10")],
                             ar=[rr(b"\3ns1\xc0\x10", 28, bytes(15) + b"\1"), opt(1232, True)]),
 }
+answers.update({
+    # EDNS of the server's: COOKIE and NSID go, padding stays, Z flags go, ext rcode stays
+    "edns-options": answer("www.example.com", 1, a_rrs,
+                           ar=[opt(1232, ttl=0x01008042, options=option(10, bytes(24))
+                                   + option(12, bytes(9)) + option(3, b"nsid"))]),
+    "edns-padding-only": answer("www.example.com", 1, a_rrs, ar=[opt(1232, True, PADDING)]),
+    "edns-bad-option": answer("www.example.com", 1, a_rrs,
+                              ar=[opt(1232, options=b"\0\x0c\0\x05\0\0\0\0")]),
+    "private-and-edns": answer("www.example.com", 1,
+                               [rr(PTR_Q, 1, bytes([10, 0, 0, 1])),
+                                rr(PTR_Q, 1, bytes([192, 0, 2, 1])),
+                                rr(PTR_Q, 5, b"\1w\xc0\x0c"),
+                                rr(PTR_Q, 15, b"\0\1\1m\xc0\x10")],
+                               ns=[rr(b"\xc0\x10", 6, b"\2ns\xc0\x10\4host\xc0\x10"
+                                      + struct.pack("!IIIII", 1, 2, 3, 4, 5))],
+                               ar=[opt(1232, ttl=0x8100, options=COOKIE + PADDING + NSID)]),
+    "mx-short-rdata": answer("www.example.com", 1, [rr(PTR_Q, 1, bytes([10, 0, 0, 1])),
+                                                    rr(PTR_Q, 15, b"\0")]),
+})
+# limit, output cap (65535: the daemon's), what (1 private, 2 EDNS), question mode and argument
+variants = [(512, 65535, 3, 0, 0), (1232, 65535, 1, 0, 0), (40, 300, 2, 0, 0),
+            (65535, 65535, 3, 1, 28), (512, 100, 3, 2, 0), (1232, 65535, 3, 3, 17)]
 for k, v in answers.items():
-    for limit in (512, 1232, 40, 65535):
-        write("fuzz_dns_answer", "%s-%d" % (k, limit), struct.pack("!H", limit) + v)
+    for limit, cap, what, mode, arg in variants:
+        write("fuzz_dns_answer", "%s-l%d-c%d-w%d-m%d" % (k, limit, cap, what, mode),
+              struct.pack("!HHBBH", limit, cap, what | mode << 2, arg, 0x4242) + v)
+# room for the SOA's names, not for the 20 bytes after them
+write("fuzz_dns_answer", "private-and-edns-soa-cap",
+      struct.pack("!HHBBH", 512, 215, 1, 0, 0x4242) + answers["private-and-edns"])
+
+# ---- replies --------------------------------------------------------------------------
+# byte 0: bit 0 IPv6, bit 1 no limit; 1-2 limit; 3-4 copies of the chunk; 5 chunk length;
+# 6 tail length; 7-10 ports; then head, chunk, tail
+
+
+def reply_seed(flags, limit, head, chunk=b"", copies=0, tail=b""):
+    return struct.pack("!BHHBBHH", flags, limit, copies, len(chunk), len(tail), 53, 40000) \
+        + head + chunk + tail
+
+
+CHUNK = rr(PTR_Q, 16, txt("t" * 242))  # 255 bytes, the longest chunk
+# 239 bytes of head: 65535 copies of CHUNK are cut to 256, and the answer to 65519 bytes
+# (65530 with an OPT after them): near what IPv6 (65527) and IPv4 (65507) can carry
+big_head = answer("big.example", 16, [rr(PTR_Q, 16, txt("h" * 197))])
+replies = {}
+for fam, fl in (("v4", 0), ("v6", 1)):
+    for limit in (512, 1232, 65535):
+        replies["%s-small-%d" % (fam, limit)] = reply_seed(fl, limit, answers["a-compressed"])
+        replies["%s-big-txt-opt-%d" % (fam, limit)] = reply_seed(fl, limit, answers["big-txt-opt"])
+    replies["%s-64k-opt" % fam] = reply_seed(fl, 65535, big_head, CHUNK, 0xffff, opt(65535, True))
+    replies["%s-64k-nolimit" % fam] = reply_seed(fl | 2, 0, big_head, CHUNK, 0xffff)
+    replies["%s-64k-1232" % fam] = reply_seed(fl, 1232, big_head, CHUNK, 0xffff, opt(1232))
+    replies["%s-64k-512" % fam] = reply_seed(fl, 512, big_head, CHUNK, 300)
+    replies["%s-garbage" % fam] = reply_seed(fl, 100, bytes(range(256)))
+for k, v in replies.items():
+    write("fuzz_reply", k, v)
 
 # ---- packets --------------------------------------------------------------------------
 

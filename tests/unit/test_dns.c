@@ -1170,6 +1170,548 @@ name_str_worst_case(void)
 	CHECK(strncmp(buf, "\\128\\129", 8) == 0);
 }
 
+/* ---- What goes upstream and what comes back: EDNS options and extra records stripped ---- */
+
+#define O_NSID		3
+#define O_ECS		8
+#define O_COOKIE	10
+#define O_MAC_HEX	65001	/* dnsmasq's add-mac */
+#define O_MAC_B64	65073	/* dnsmasq's add-mac=base64, add-subnet's private codes */
+
+/* One EDNS option of len bytes of fill. */
+static void
+m_option(struct msg *m, unsigned code, unsigned len, unsigned fill)
+{
+	m_u16(m, code);
+	m_u16(m, len);
+	memset(m->b + m->n, (int)fill, len);
+	m->n += len;
+}
+
+/* An OPT record whose TTL and RDATA are given: ext rcode, version, flags, options. */
+static void
+m_opt_with(struct msg *m, unsigned udp, unsigned ercode, unsigned version, unsigned flags,
+    const struct msg *opts)
+{
+	m_u8(m, 0);
+	m_u16(m, 41);
+	m_u16(m, udp);
+	m_u8(m, ercode);
+	m_u8(m, version);
+	m_u16(m, flags);
+	m_u16(m, (unsigned)opts->n);
+	m_bytes(m, opts->b, opts->n);
+}
+
+/* Every option a client may identify itself with, around 20 bytes of padding. */
+static void
+m_client_options(struct msg *o)
+{
+	m_init(o);
+	m_option(o, O_COOKIE, 8, 0xc0);
+	m_option(o, O_ECS, 7, 0);
+	o->b[o->n - 7 + 1] = 1;			/* family IPv4 */
+	o->b[o->n - 7 + 2] = 24;		/* source prefix /24 */
+	memcpy(o->b + o->n - 3, "\xc6\x33\x64", 3);	/* 198.51.100 */
+	m_option(o, O_NSID, 0, 0);
+	m_option(o, O_MAC_HEX, 6, 0x5a);
+	m_option(o, DNS_EDNS_PADDING, 20, 0);
+	m_option(o, O_MAC_B64, 4, 0x41);
+}
+
+/* A TSIG-like record: not an OPT, with an owner and some RDATA. */
+static void
+m_tsig(struct msg *m)
+{
+	m_name(m, "key.example");
+	m_u16(m, 250);
+	m_u16(m, 255);
+	m_u16(m, 0);
+	m_u16(m, 0);
+	m_u16(m, 6);
+	m_bytes(m, "\0\1\2\3\4\5", 6);
+}
+
+/*
+ * The query of a client that says everything: AA, TC, RA and Z set besides RD, AD and CD;
+ * an OPT with DO and Z flags, every identifying option and padding; a TSIG-like record.
+ */
+static void
+m_chatty_query(struct msg *m, int tsig_first)
+{
+	struct msg o;
+
+	m_client_options(&o);
+	m_header(m, 0xbeef, 0x0100 | 0x0400 | 0x0200 | 0x0080 | 0x0040 | 0x0020 | 0x0010, 1, 0,
+	    0, 2);
+	m_name(m, "www.Example.com");
+	m_u16(m, T_AAAA);
+	m_u16(m, C_IN);
+	if (tsig_first)
+		m_tsig(m);
+	m_opt_with(m, 1400, 0, 0, 0x8000 | 0x1234, &o);
+	if (!tsig_first)
+		m_tsig(m);
+}
+
+/* dns_sanitize_query on an exact-size heap copy into an exact-size heap buffer. */
+static size_t
+sanitize_exact(const uint8_t *p, size_t len, uint8_t *out, size_t cap, unsigned *dropped)
+{
+	uint8_t *c = malloc(len ? len : 1), *o = malloc(cap ? cap : 1);
+	size_t n;
+
+	if (c == NULL || o == NULL)
+		abort();
+	memcpy(c, p, len);
+	n = dns_sanitize_query(c, len, o, cap, dropped);
+	if (n > cap)
+		abort();
+	memcpy(out, o, n);
+	free(o);
+	free(c);
+	return n;
+}
+
+/* The sanitized query parses like the client's: same ID, question, DO and UDP size. */
+static int
+same_query(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	struct dns_query qa, qb;
+
+	if (parse_exact(a, alen, &qa) != DNS_OK || parse_exact(b, blen, &qb) != DNS_OK)
+		return 0;
+	return qa.id == qb.id && qa.q.namelen == qb.q.namelen &&
+	    memcmp(qa.q.name, qb.q.name, qa.q.namelen) == 0 && qa.q.qtype == qb.q.qtype &&
+	    qa.q.qclass == qb.q.qclass && qa.edns == qb.edns && qa.do_bit == qb.do_bit &&
+	    qa.udp_limit == qb.udp_limit;
+}
+
+static void
+sanitize_query(void)
+{
+	struct msg m, out, again;
+	size_t n, qend = 12 + 17 + 4;
+	unsigned dropped = 99;
+
+	for (int tsig_first = 0; tsig_first < 2; tsig_first++) {
+		m_chatty_query(&m, tsig_first);
+		n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+		CHECK(n == qend + 11 + 4 + 20);
+		CHECK(dropped == 5 + 1);		/* five options, one record */
+		/* the header: the client's ID, of the flags RD, AD and CD; one OPT */
+		CHECK(out.b[0] == 0xbe && out.b[1] == 0xef);
+		CHECK(out.b[2] == 0x01 && out.b[3] == 0x30);
+		CHECK(memcmp(out.b + 4, "\0\1\0\0\0\0\0\1", 8) == 0);
+		/* the question as sent, case and all */
+		CHECK(memcmp(out.b + 12, m.b + 12, qend - 12) == 0);
+		/* root owner, OPT, UDP size 1400, ext rcode 0, version 0, DO only, padding only */
+		CHECK(memcmp(out.b + qend, "\0\0\x29\x05\x78\0\0\x80\0\0\x18\0\x0c\0\x14", 15) == 0);
+		for (size_t i = qend + 15; i < n; i++)
+			CHECK(out.b[i] == 0);
+		CHECK(same_query(m.b, m.n, out.b, n));
+		/* sanitizing it again changes nothing */
+		CHECK(sanitize_exact(out.b, n, again.b, n, &dropped) == n && dropped == 0);
+		CHECK(memcmp(again.b, out.b, n) == 0);
+	}
+}
+
+/* The OPT's version, extended RCODE and UDP size are the client's; other flags go. */
+static void
+sanitize_query_opt_fields(void)
+{
+	struct msg m, o, out;
+	size_t n;
+	unsigned dropped;
+
+	m_init(&o);
+	m_header(&m, 1, 0x0100, 1, 0, 0, 1);
+	m_name(&m, "example.org");
+	m_u16(&m, T_TXT);
+	m_u16(&m, C_IN);
+	m_opt_with(&m, 4096, 0x01, 0x02, 0x7fff, &o);
+	n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+	CHECK(n == m.n && dropped == 0);
+	CHECK(out.b[n - 8] == 0x10 && out.b[n - 7] == 0x00);	/* UDP size 4096 */
+	CHECK(out.b[n - 6] == 0x01 && out.b[n - 5] == 0x02);	/* ext rcode, version */
+	CHECK(out.b[n - 4] == 0 && out.b[n - 3] == 0);		/* no DO, no Z */
+	CHECK(same_query(m.b, m.n, out.b, n));
+	/* a UDP size below 512 stays as the client wrote it; it still reads as 512 */
+	m.b[m.n - 8] = 0;
+	m.b[m.n - 7] = 100;
+	n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+	CHECK(n == m.n && out.b[n - 8] == 0 && out.b[n - 7] == 100);
+	CHECK(same_query(m.b, m.n, out.b, n));
+}
+
+/* No OPT: the query as it was but for the flags; extra records still go. */
+static void
+sanitize_query_no_opt(void)
+{
+	struct msg m, out;
+	size_t n;
+	unsigned dropped = 99;
+
+	m_query(&m, 0x1234, "mail.example.net", 15, 0, 0);
+	m.b[2] = 0x07;				/* RD, AA, TC */
+	m.b[3] = 0xf0;				/* RA, Z, AD, CD */
+	n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+	CHECK(n == m.n && dropped == 0);
+	CHECK(out.b[2] == 0x01 && out.b[3] == 0x30);
+	CHECK(memcmp(out.b + 4, m.b + 4, m.n - 4) == 0);
+	/* with a TSIG-like record: dropped, ARCOUNT 0 */
+	m_query(&m, 0x1234, "mail.example.net", 15, 0, 0);
+	m.b[11] = 1;
+	m_tsig(&m);
+	n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+	CHECK(n == 12 + 18 + 4 && dropped == 1 && out.b[11] == 0);
+	CHECK(same_query(m.b, m.n, out.b, n));
+	/* two of them, and an OPT between */
+	m_query(&m, 0x1234, "mail.example.net", 15, 0, 0);
+	m.b[11] = 3;
+	m_tsig(&m);
+	m_opt(&m, 1232, 1);
+	m_tsig(&m);
+	n = sanitize_exact(m.b, m.n, out.b, m.n, &dropped);
+	CHECK(n == 12 + 18 + 4 + 11 && dropped == 2 && out.b[11] == 1);
+	CHECK(same_query(m.b, m.n, out.b, n));
+}
+
+/* Options that do not add up to the RDATA, and an OPT not owned by the root: no query. */
+static void
+sanitize_query_malformed(void)
+{
+	struct msg m, o, out;
+	struct dns_query qr;
+	unsigned dropped;
+	static const struct {
+		const char	*rd;
+		size_t		 len;
+	} bad[] = {
+		{ "\0\x0c\0\x05\0\0\0\0", 8 },		/* padding says 5, holds 4 */
+		{ "\0\x0c\0\0\0", 5 },			/* a whole option, then one byte */
+		{ "\0\x0a\0", 3 },			/* half an option header */
+		{ "\0\x0c\0\0\0\x0a\xff\xff\0", 9 },	/* COOKIE says 65535 */
+		{ "\0\x0a\0\x08\1\2\3\4\5\6\7", 11 },	/* COOKIE one byte short */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m_init(&o);
+		m_bytes(&o, bad[i].rd, bad[i].len);
+		m_header(&m, 1, 0x0100, 1, 0, 0, 1);
+		m_name(&m, "example.org");
+		m_u16(&m, T_A);
+		m_u16(&m, C_IN);
+		m_opt_with(&m, 1232, 0, 0, 0x8000, &o);
+		/* the query itself parses: only its options are wrong */
+		CHECK(parse_exact(m.b, m.n, &qr) == DNS_OK && qr.edns);
+		CHECK(sanitize_exact(m.b, m.n, out.b, DNS_MAXMSG, &dropped) == 0);
+	}
+	/* an OPT owned by another name than the root (RFC 6891 6.1.2) */
+	m_header(&m, 1, 0x0100, 1, 0, 0, 1);
+	m_name(&m, "example.org");
+	m_u16(&m, T_A);
+	m_u16(&m, C_IN);
+	m_u16(&m, 0xc00c);
+	m_bytes(&m, "\0\x29\x05\0\0\0\x80\0\0\0", 10);
+	CHECK(parse_exact(m.b, m.n, &qr) == DNS_OK && qr.edns && qr.udp_limit == 1280);
+	CHECK(sanitize_exact(m.b, m.n, out.b, DNS_MAXMSG, &dropped) == 0);
+	/* not a query at all */
+	CHECK(sanitize_exact(m.b, 11, out.b, DNS_MAXMSG, &dropped) == 0);
+	m_query(&m, 1, "example.org", T_A, 1232, 0);
+	m.b[5] = 2;
+	CHECK(sanitize_exact(m.b, m.n, out.b, DNS_MAXMSG, &dropped) == 0);
+	m_query(&m, 1, "example.org", T_A, 1232, 0);
+	m_u8(&m, 0);				/* a trailing byte */
+	CHECK(sanitize_exact(m.b, m.n, out.b, DNS_MAXMSG, &dropped) == 0);
+	/* cut at every byte: nothing, or a query that parses again */
+	m_chatty_query(&m, 0);
+	for (size_t n = 0; n < m.n; n++) {
+		size_t k = sanitize_exact(m.b, n, out.b, DNS_MAXMSG, &dropped);
+
+		CHECK(k == 0 || parse_exact(out.b, k, &qr) == DNS_OK);
+	}
+}
+
+/* Every output cap from 0: nothing until the whole query fits, never a byte past it. */
+static void
+sanitize_query_caps(void)
+{
+	struct msg m, ref, out;
+	size_t want;
+	unsigned dropped;
+
+	m_chatty_query(&m, 1);
+	want = sanitize_exact(m.b, m.n, ref.b, m.n, &dropped);
+	CHECK(want > 0);
+	for (size_t cap = 0; cap <= m.n; cap++) {
+		size_t k = sanitize_exact(m.b, m.n, out.b, cap, &dropped);
+
+		if (cap < want)
+			CHECK(k == 0);
+		else
+			CHECK(k == want && memcmp(out.b, ref.b, want) == 0);
+	}
+}
+
+#define AN0	(12 + 17 + 4)	/* the first record of an answer to www.example.com */
+#define RR_A	(2 + 10 + 4)	/* an A record, owner compressed */
+
+/*
+ * An answer to "www.example.com A": a public A, a private A, a public A, then if rich a
+ * CNAME, an MX and in the authority section an SOA, whose names are compressed (they grow
+ * when written out); then an OPT.
+ */
+static void
+m_edns_answer(struct msg *m, int rich, unsigned ercode, unsigned version, unsigned flags,
+    const struct msg *opts)
+{
+	m_header(m, 0x7777, 0x81a0, 1, rich ? 5 : 3, rich ? 1 : 0, 1);
+	m_name(m, "www.example.com");
+	m_u16(m, T_A);
+	m_u16(m, C_IN);
+	m_rr_ptr(m, T_A, "\xc0\x00\x02\x01", 4);
+	m_rr_ptr(m, T_A, "\x0a\x00\x00\x01", 4);
+	m_rr_ptr(m, T_A, "\xc0\x00\x02\x02", 4);
+	if (rich) {
+		m_rr_ptr(m, T_CNAME, "\1w\xc0\x0c", 4);
+		m_rr_ptr(m, 15, "\0\1\1m\xc0\x10", 6);
+		m_rr_ptr(m, 6, "\2ns\xc0\x10\4host\xc0\x10" "12345678901234567890", 32);
+	}
+	m_opt_with(m, 1232, ercode, version, flags, opts);
+}
+
+/* The OPT record of a rewritten answer, at its end: TTL and RDATA. */
+static int
+opt_is(const uint8_t *b, size_t n, const char *ttl, const struct msg *rd)
+{
+	size_t at = n - rd->n - 11;
+
+	return n >= rd->n + 11 && b[at] == 0 && b[at + 1] == 0 && b[at + 2] == 41 &&
+	    memcmp(b + at + 5, ttl, 4) == 0 && (size_t)(b[at + 9] << 8 | b[at + 10]) == rd->n &&
+	    memcmp(b + at + 11, rd->b, rd->n) == 0;
+}
+
+/* dns_rewrite_answer into a buffer of cap bytes with a canary after it. */
+static int
+rewrite(const struct msg *m, unsigned what, uint8_t *out, size_t cap, size_t *outlen,
+    struct dns_rewrite *rw)
+{
+	uint8_t *c = malloc(m->n), *o = malloc(cap + 64);
+	int e;
+
+	if (c == NULL || o == NULL)
+		abort();
+	memcpy(c, m->b, m->n);
+	memset(o, 0xa5, cap + 64);
+	e = dns_rewrite_answer(c, m->n, what, o, cap, outlen, rw);
+	for (size_t i = cap; i < cap + 64; i++)
+		if (o[i] != 0xa5)
+			abort();		/* written past cap */
+	if (e == DNS_OK && *outlen == 0) {
+		for (size_t i = 0; i < cap; i++)
+			if (o[i] != 0xa5)
+				abort();	/* nothing to change: out untouched */
+	}
+	memcpy(out, o, *outlen);
+	free(o);
+	free(c);
+	return e;
+}
+
+static void
+rewrite_edns(void)
+{
+	struct msg m, o, pad, out, again;
+	struct dns_question q;
+	struct dns_rewrite rw;
+	size_t n, n2;
+
+	q_make(&q, "www.example.com", T_A, C_IN);
+	m_init(&o);
+	m_option(&o, O_COOKIE, 24, 0xc0);	/* client and server cookie */
+	m_option(&o, DNS_EDNS_PADDING, 9, 0);
+	m_option(&o, O_NSID, 4, 'n');
+	m_init(&pad);
+	m_option(&pad, DNS_EDNS_PADDING, 9, 0);
+	/* extended RCODE 1 (BADVERS with the header's 0), version 0, DO and Z */
+	m_edns_answer(&m, 0, 1, 0, 0x8000 | 0x0042, &o);
+	CHECK(check_exact(m.b, m.n, &q) == DNS_OK);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	/* 28 + 8 bytes of options gone, three owners of 2 bytes now 17 */
+	CHECK(n == m.n - 28 - 8 + 3 * 15 && rw.opts_removed == 2 && rw.removed == 0);
+	CHECK(check_exact(out.b, n, &q) == DNS_OK);
+	CHECK(memcmp(out.b, m.b, 12) == 0);		/* ID, flags, counts as they were */
+	CHECK(opt_is(out.b, n, "\1\0\x80\0", &pad));
+	/* the records before it, their owners now written out in full */
+	CHECK(memcmp(out.b + AN0, "\3www\7example\3com\0\0\1\0\1", 21) == 0);
+	/* again: nothing to change */
+	out.n = n;
+	CHECK(rewrite(&out, DNS_RW_EDNS, again.b, DNS_MAXMSG, &n2, &rw) == DNS_OK && n2 == 0);
+	CHECK(rw.opts_removed == 0);
+	/* only the flags to change: DO stays, Z goes, version 1 stays */
+	m_init(&o);
+	m_edns_answer(&m, 0, 0, 1, 0xffff, &o);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n > 0 && rw.opts_removed == 0 && opt_is(out.b, n, "\0\1\x80\0", &o));
+	CHECK(check_exact(out.b, n, &q) == DNS_OK);
+}
+
+/* Nothing to change: DNS_OK, *outlen 0, out untouched (rewrite() checks the last). */
+static void
+rewrite_nothing(void)
+{
+	struct msg m, o, out;
+	struct dns_rewrite rw;
+	size_t n = 99;
+
+	m_init(&o);
+	m_option(&o, DNS_EDNS_PADDING, 100, 0);
+	m_edns_answer(&m, 0, 0, 0, 0x8000, &o);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK && n == 0);
+	CHECK(rw.removed == 0 && rw.opts_removed == 0);
+	m_init(&o);
+	m_edns_answer(&m, 0, 0, 0, 0, &o);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK && n == 0);
+	/* no OPT at all */
+	m_answer(&m, 1);
+	CHECK(rewrite(&m, DNS_RW_EDNS | DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n == 0);
+	/* nothing asked for */
+	m_client_options(&o);
+	m_edns_answer(&m, 0, 0, 0, 0xffff, &o);
+	CHECK(rewrite(&m, 0, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK && n == 0);
+	CHECK(rw.removed == 0 && rw.opts_removed == 0);
+	/* private addresses only asked for, with none: the options are not looked at */
+	m.b[AN0 + RR_A + 12] = 198;	/* 10.0.0.1 -> 198.0.0.1 */
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK && n == 0);
+}
+
+/* DNS_RW_PRIVATE and DNS_RW_EDNS together, and each alone on the same answer. */
+static void
+rewrite_combined(void)
+{
+	struct msg m, o, pad, out;
+	struct dns_question q;
+	struct dns_rewrite rw;
+	size_t n;
+
+	q_make(&q, "www.example.com", T_A, C_IN);
+	m_client_options(&o);
+	m_init(&pad);
+	m_option(&pad, DNS_EDNS_PADDING, 20, 0);
+	m_edns_answer(&m, 0, 0, 0, 0x8000, &o);
+	CHECK(rewrite(&m, DNS_RW_PRIVATE | DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n > 0 && rw.removed == 1 && rw.opts_removed == 5);
+	CHECK(check_exact(out.b, n, &q) == DNS_OK);
+	CHECK(out.b[7] == 2 && out.b[11] == 1);
+	CHECK(memmem(out.b, n, "\x0a\0\0\x01", 4) == NULL);
+	CHECK(opt_is(out.b, n, "\0\0\x80\0", &pad));
+	/* private only: the OPT as it came */
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n > 0 && rw.removed == 1 && rw.opts_removed == 0);
+	CHECK(check_exact(out.b, n, &q) == DNS_OK && out.b[7] == 2);
+	CHECK(opt_is(out.b, n, "\0\0\x80\0", &o));
+	/* EDNS only: the private address stays */
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n > 0 && rw.removed == 0 && rw.opts_removed == 5 && out.b[7] == 3);
+	CHECK(memmem(out.b, n, "\x0a\0\0\x01", 4) != NULL);
+	CHECK(check_exact(out.b, n, &q) == DNS_OK);
+	/* malformed options: an error with EDNS, untouched without */
+	m_init(&o);
+	m_bytes(&o, "\0\x0c\0\x05\0\0\0\0", 8);
+	m_edns_answer(&m, 0, 0, 0, 0x8000, &o);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) != DNS_OK && n == 0);
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n > 0 && opt_is(out.b, n, "\0\0\x80\0", &o));
+}
+
+/* A record whose RDATA is shorter than its fixed part: a bad answer, not "no space". */
+static void
+rewrite_short_rdata(void)
+{
+	struct msg m, o, out;
+	struct dns_question q;
+	struct dns_rewrite rw;
+	size_t n;
+
+	q_make(&q, "www.example.com", T_A, C_IN);
+	m_init(&o);
+	m_option(&o, O_COOKIE, 8, 1);
+	m_header(&m, 1, 0x8180, 1, 2, 0, 1);
+	m_name(&m, "www.example.com");
+	m_u16(&m, T_A);
+	m_u16(&m, C_IN);
+	m_rr_ptr(&m, T_A, "\x0a\0\0\1", 4);
+	m_rr_ptr(&m, 15, "\0", 1);		/* MX: half a preference, no exchange */
+	m_opt_with(&m, 1232, 0, 0, 0, &o);
+	CHECK(check_exact(m.b, m.n, &q) == DNS_OK);	/* RDATA is not looked into there */
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_ETRUNC && n == 0);
+	CHECK(rewrite(&m, DNS_RW_EDNS, out.b, DNS_MAXMSG, &n, &rw) == DNS_ETRUNC && n == 0);
+}
+
+/* Names written out in full that pass 65535 bytes: DNS_ENOSPACE, however large the cap. */
+static void
+rewrite_over_64k(void)
+{
+	struct msg m, out;
+	struct dns_question q;
+	struct dns_rewrite rw;
+	char text[256];
+	size_t n = 1;
+
+	memset(text, 'a', 255);
+	text[63] = text[127] = text[191] = '.';
+	text[253] = '\0';			/* labels of 63, 63, 63 and 61: 255 bytes in wire */
+	q_make(&q, text, T_A, C_IN);
+	CHECK(q.namelen == DNS_MAXNAME);
+	m_header(&m, 1, 0x8180, 1, 300, 0, 0);
+	m_name(&m, text);
+	m_u16(&m, T_A);
+	m_u16(&m, C_IN);
+	m_rr_ptr(&m, T_A, "\x0a\0\0\1", 4);	/* private: something to change */
+	for (int i = 1; i < 300; i++)
+		m_rr_ptr(&m, T_TXT, "", 0);	/* 12 bytes, 265 written out */
+	CHECK(m.n < 4000 && check_exact(m.b, m.n, &q) == DNS_OK);
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, 4 * 65536, &n, &rw) == DNS_ENOSPACE && n == 0);
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_ENOSPACE && n == 0);
+	/* 240 of them fit */
+	m.b[6] = 0;
+	m.b[7] = 240;
+	m.n = 12 + 255 + 4 + 16 + 239 * 12;
+	CHECK(rewrite(&m, DNS_RW_PRIVATE, out.b, DNS_MAXMSG, &n, &rw) == DNS_OK);
+	CHECK(n == 12 + 255 + 4 + 239 * 265 && check_exact(out.b, n, &q) == DNS_OK);
+}
+
+/* Every cap from 0: DNS_ENOSPACE until the whole answer fits, then the same bytes. */
+static void
+rewrite_caps(void)
+{
+	static const unsigned whats[] = { DNS_RW_EDNS, DNS_RW_PRIVATE,
+	    DNS_RW_EDNS | DNS_RW_PRIVATE };
+	struct msg m, o, ref, out;
+	struct dns_question q;
+	struct dns_rewrite rw;
+	size_t want, n;
+
+	q_make(&q, "www.example.com", T_A, C_IN);
+	m_client_options(&o);
+	m_edns_answer(&m, 1, 0, 0, 0x8000 | 0x0100, &o);
+	CHECK(check_exact(m.b, m.n, &q) == DNS_OK);
+	for (size_t w = 0; w < sizeof(whats) / sizeof(whats[0]); w++) {
+		CHECK(rewrite(&m, whats[w], ref.b, DNS_MAXMSG, &want, &rw) == DNS_OK && want > 0);
+		CHECK(check_exact(ref.b, want, &q) == DNS_OK);
+		for (size_t cap = 0; cap <= want + 8; cap++) {
+			int e = rewrite(&m, whats[w], out.b, cap, &n, &rw);
+
+			if (cap < want)
+				CHECK(e == DNS_ENOSPACE && n == 0);
+			else
+				CHECK(e == DNS_OK && n == want && memcmp(out.b, ref.b, want) == 0);
+		}
+	}
+}
+
 static void
 strerror_all(void)
 {
@@ -1221,6 +1763,17 @@ main(void)
 	RUN(name_str);
 	RUN(name_str_small_buffers);
 	RUN(name_str_worst_case);
+	RUN(sanitize_query);
+	RUN(sanitize_query_opt_fields);
+	RUN(sanitize_query_no_opt);
+	RUN(sanitize_query_malformed);
+	RUN(sanitize_query_caps);
+	RUN(rewrite_edns);
+	RUN(rewrite_nothing);
+	RUN(rewrite_combined);
+	RUN(rewrite_short_rdata);
+	RUN(rewrite_over_64k);
+	RUN(rewrite_caps);
 	RUN(strerror_all);
 	return T_DONE();
 }
