@@ -106,8 +106,12 @@ addrtab_is_local(const struct addrtab *t, int family, const uint8_t *addr)
 			continue;
 		if (memcmp(e->addr, addr, alen(family)) == 0)
 			return 1;
-		/* a prefix on lo is local as a whole (AnyIP), as the kernel's local route says */
-		if (e->ifindex == ADDRTAB_LO_IFINDEX && in_prefix(addr, e->addr, e->prefixlen))
+		/*
+		 * An IPv4 prefix on lo is local as a whole, as the kernel's local route for it
+		 * says (AnyIP); an IPv6 one is not: only its own address is.
+		 */
+		if (family == AF_INET && e->ifindex == ADDRTAB_LO_IFINDEX &&
+		    in_prefix(addr, e->addr, e->prefixlen))
 			return 1;
 	}
 	return 0;

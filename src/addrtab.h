@@ -41,8 +41,8 @@ void	addrtab_del(struct addrtab *, int family, uint32_t ifindex, const uint8_t *
 	    uint8_t prefixlen);
 
 /*
- * One of this host's addresses: an interface's address, anything in a prefix configured on
- * the loopback device (127.0.0.0/8 and ::1 always).
+ * One of this host's addresses: an interface's address, anything in an IPv4 prefix
+ * configured on the loopback device (127.0.0.0/8 and ::1 always).
  */
 int	addrtab_is_local(const struct addrtab *, int family, const uint8_t *addr);
 
