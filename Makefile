@@ -48,6 +48,10 @@ $(B)/th/%.o: src/%.c $(HDRS)
 $(B):
 	mkdir -p $(B)
 
+# The system tests' probe (tests/tools/dfprobe.c): no Python needed, so tests/vm can use it too.
+$(B)/dfprobe: tests/tools/dfprobe.c | $(B)
+	$(CC) $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(LDHARDEN) -o $@ $<
+
 # Unit tests and corpus replay, built with ASan+UBSan.
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TCFLAGS	 = $(WARN) $(WERROR) -D_GNU_SOURCE -O1 -g $(SAN) -Isrc
@@ -88,7 +92,7 @@ fuzz: $(FUZZ_BIN)
 deps:
 	sh tests/deps.sh
 
-check: deps all $(B)/dnsfence-testhooks unit
+check: deps all $(B)/dnsfence-testhooks $(B)/dfprobe unit
 	sh tests/run.sh
 
 demo: deps all

@@ -1,6 +1,7 @@
 #!/bin/sh
-# dnsfence-firewall: load, unload, inspect or check dnsfence's fail-closed ruleset.
-# See dnsfence-firewall(8). POSIX sh; needs iptables-restore/ip6tables-restore or nft.
+# dnsfence-firewall: load, unload, inspect, check or print dnsfence's fail-closed ruleset.
+# See dnsfence-firewall(8). POSIX sh; needs iptables-save/-restore and ip6tables-save/-restore,
+# or nft.
 set -u
 
 PROG=dnsfence-firewall
@@ -12,15 +13,18 @@ backend=""
 mode=workstation
 queue=0
 mark=0x646e73
-tcpport=9054
+markfwd=0x646e74
+tcpport=54		# privileged: see tcpport_check
 keep_lo=0
+allow_ping=0
 allow=""
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 usage() {
 	cat >&2 <<USAGE
-usage: $PROG {load|unload|status|check} [--backend iptables|nftables] [--mode workstation]
-       [--queue N] [--mark M] [--tcp-port P] [--keep-loopback-dns] [--allow-udp UID:PORT ...]
+usage: $PROG {load|unload|status|check|print} [--backend iptables|nftables]
+       [--mode workstation] [--queue N] [--mark M] [--mark-forward M] [--tcp-port P]
+       [--keep-loopback-dns] [--allow-ping] [--allow-udp UID:PORT ...]
 USAGE
 	exit 1
 }
@@ -28,7 +32,7 @@ USAGE
 [ $# -ge 1 ] || usage
 cmd=$1
 shift
-case $cmd in load|unload|status|check) ;; *) usage ;; esac
+case $cmd in load|unload|status|check|print) ;; *) usage ;; esac
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,8 +40,10 @@ while [ $# -gt 0 ]; do
 	--mode) [ $# -ge 2 ] || usage; mode=$2; shift ;;
 	--queue) [ $# -ge 2 ] || usage; queue=$2; shift ;;
 	--mark) [ $# -ge 2 ] || usage; mark=$2; shift ;;
+	--mark-forward) [ $# -ge 2 ] || usage; markfwd=$2; shift ;;
 	--tcp-port) [ $# -ge 2 ] || usage; tcpport=$2; shift ;;
 	--keep-loopback-dns) keep_lo=1 ;;
+	--allow-ping) allow_ping=1 ;;
 	--allow-udp) [ $# -ge 2 ] || usage; allow="$allow $2"; shift ;;
 	-h|--help) usage ;;
 	*) die "unknown option '$1'" ;;
@@ -45,14 +51,31 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# isnum VALUE MIN MAX: VALUE is a decimal number in [MIN, MAX].
 isnum() { case $1 in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# dec VALUE: a decimal number without leading zeros (iptables would read 010 as octal).
+dec() { echo "$1" | sed 's/^0*\(.\)/\1/'; }
+# fwmark OPTION VALUE: VALUE as 0x-hex if it is a nonzero 32-bit number (decimal or 0x-hex).
+fwmark() {
+	case $2 in
+	0x*) m=${2#0x}
+	     case $m in ''|*[!0-9a-fA-F]*) die "$1: '$2' is not a number" ;; esac
+	     [ ${#m} -le 8 ] || die "$1: '$2' is wider than 32 bits"
+	     m=$(($2)) ;;
+	*) isnum "$2" 1 4294967295 || die "$1: '$2' is not a nonzero 32-bit number"
+	   m=$(dec "$2") ;;
+	esac
+	[ "$m" -ne 0 ] || die "$1: '$2' is zero: it would match every unmarked packet"
+	printf '0x%x\n' "$m"
+}
 isnum "$queue" 0 65535 || die "--queue: '$queue' is not a queue number 0-65535"
 isnum "$tcpport" 1 65535 || die "--tcp-port: '$tcpport' is not a port 1-65535"
-case $mark in
-0x*) m=${mark#0x}; case $m in ''|*[!0-9a-fA-F]*) die "--mark: '$mark' is not a number" ;; esac
-     [ ${#m} -le 8 ] || die "--mark: '$mark' is wider than 32 bits" ;;
-*) isnum "$mark" 1 4294967295 || die "--mark: '$mark' is not a nonzero 32-bit number" ;;
-esac
+queue=$(dec "$queue")
+tcpport=$(dec "$tcpport")
+mark=$(fwmark --mark "$mark") || exit 1
+markfwd=$(fwmark --mark-forward "$markfwd") || exit 1
+[ "$mark" != "$markfwd" ] ||
+	die "--mark-forward: $markfwd is also --mark: replies to forwarded clients need their own mark"
 case $mode in
 workstation) ;;
 gateway) die "--mode gateway is not implemented yet" ;;
@@ -68,6 +91,18 @@ for a in $allow; do
 done
 
 need_root() { [ "$(id -u)" -eq 0 ] || die "$cmd needs root"; }
+
+# The redirect target must be a port only root can bind: while dnsfence is not listening, any
+# local user could bind an unprivileged one and read every user's TCP DNS. The sysctl is per
+# network namespace, like the binding.
+tcpport_check() {
+	f=/proc/sys/net/ipv4/ip_unprivileged_port_start
+	start=$(cat $f 2>/dev/null) && isnum "$start" 0 65536 || start=1024
+	[ "$tcpport" -lt "$start" ] ||
+		die "--tcp-port: $tcpport is not below net.ipv4.ip_unprivileged_port_start ($start):" \
+			"while dnsfence is not listening there, any local user could bind it and read" \
+			"every user's TCP DNS"
+}
 
 # nft_queue present? A native queue statement fails even under `nft -c` without it.
 has_nft_queue() {
@@ -92,50 +127,266 @@ if [ -z "$backend" ]; then
 fi
 case $backend in iptables|nftables) ;; *) die "--backend: '$backend' is not iptables or nftables" ;; esac
 
+# fill FILE LOOPBACK ALLOW: the rules file with its placeholders filled in. LOOPBACK replaces
+# @LOOPBACK_DNS@. ALLOW is the rule for one --allow-udp pair with @UID@ and @PORT@ in it; the
+# @ALLOW_UDP@ line becomes one such rule per pair, with that line's indentation.
+fill() {
+	if [ $allow_ping -eq 1 ]; then ping='s/^\([[:blank:]]*\)@PING@ */\1/'; else ping='/^[[:blank:]]*@PING@/d'; fi
+	ALLOW=$3 PAIRS=$allow awk '
+		/^[ \t]*@ALLOW_UDP@[ \t]*$/ {
+			ind = $0
+			sub(/@ALLOW_UDP@.*/, "", ind)
+			n = split(ENVIRON["PAIRS"], pair, " ")
+			for (i = 1; i <= n; i++) {
+				split(pair[i], up, ":")
+				r = ENVIRON["ALLOW"]
+				gsub(/@UID@/, up[1], r)
+				gsub(/@PORT@/, up[2], r)
+				print ind r
+			}
+			next
+		}
+		{ print }' "$RULESDIR/$1" |
+		sed -e "$ping" -e "s|@MARK@|$mark|g" -e "s|@MARKFWD@|$markfwd|g" -e "s|@QUEUE@|$queue|g" \
+			-e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$2|g"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Status, shared by both backends. Both describe a ruleset as records, one a line, fields
+# separated by tabs: TABLE, COUNTER ("[packets:bytes]" or empty), KIND, then by KIND
+#   chain NAME             a chain of ours
+#   rule  CHAIN LINE       a rule in a chain of ours, as the backend prints it
+#   jump  BUILTIN POS NAME iptables: rule POS of a built-in chain is exactly "-j NAME"
+#   size  BUILTIN N        iptables: the built-in chain holds N rules
+# status_report FAMILY HAVE WANT compares what is loaded (HAVE) with what load installs (WANT):
+# it prints the counters line, then a line per missing chain, jump or commented rule, or jump not
+# first in its chain, then "any 1" if anything of ours is loaded at all, else "any 0".
+status_report() {
+	HAVE=$2 WANT=$3 awk -F '\t' -v fam="$1" '
+		function counter(c) {
+			sub(/^dnsfence: /, "", c)
+			if (c == "UDP DNS to the daemon") return "queued"
+			if (c == "all other UDP") return "udp_dropped"
+			if (c == "other protocols") return "proto_dropped"
+			if (c == "ICMP errors and echo") return "icmp_dropped"
+			if (c == "marked packet off its path") return "marked_dropped"
+			if (c == "forwarded UDP DNS to the daemon") return "fwd_queued"
+			if (c == "forwarded TCP DNS" || c == "forwarded non-TCP") return "fwd_dropped"
+			return ""
+		}
+		function comment(line) {
+			if (!match(line, /comment "[^"]*"/)) return ""
+			return substr(line, RSTART + 9, RLENGTH - 10)
+		}
+		BEGIN {
+			nh = split(ENVIRON["HAVE"], h, "\n")
+			for (i = 1; i <= nh; i++) {
+				if (split(h[i], f, "\t") < 4) continue
+				if (f[3] == "chain") { chain[f[1], f[4]] = 1; any = 1 }
+				if (f[3] == "jump" && !((f[1], f[4], f[6]) in jump)) { jump[f[1], f[4], f[6]] = f[5]; any = 1 }
+				if (f[3] == "rule") {
+					c = comment(f[5])
+					have[f[1], f[4], c]++
+					if (split(substr(f[2], 2), n, ":") == 2) sum[counter(c)] += n[1]
+				}
+			}
+			printf "queued=%d udp_dropped=%d proto_dropped=%d icmp_dropped=%d", sum["queued"],
+				sum["udp_dropped"], sum["proto_dropped"], sum["icmp_dropped"]
+			printf " marked_dropped=%d fwd_queued=%d fwd_dropped=%d\n", sum["marked_dropped"],
+				sum["fwd_queued"], sum["fwd_dropped"]
+			nw = split(ENVIRON["WANT"], w, "\n")
+			for (i = 1; i <= nw; i++) {
+				if (split(w[i], f, "\t") < 4) continue
+				what = fam " " f[1]
+				if (f[3] == "chain" && !((f[1], f[4]) in chain))
+					print "missing: " what " chain " f[4]
+				if (f[3] == "jump" && !((f[1], f[4], f[6]) in jump))
+					print "missing: " what " jump " f[4] " -> " f[6]
+				else if (f[3] == "jump" && jump[f[1], f[4], f[6]] != 1)
+					print "not first: " what " " f[4] " -> " f[6] " (rule " jump[f[1], f[4], f[6]] ")"
+				if (f[3] == "rule" && (c = comment(f[5])) != "" && ((f[1], f[4]) in chain) &&
+				    ++want[f[1], f[4], c] > have[f[1], f[4], c])
+					print "missing: " what " rule \"" c "\" in " f[4]
+			}
+			print "any " (any + 0)
+		}'
+}
+
+# status_print BACKEND REPORT...: print the loaded line, the counters and the problems of each
+# family's report (prefixed "ipv4: " etc. where there are several). Returns 0 only when every
+# piece is in place, 1 otherwise.
+status_print() {
+	be=$1
+	shift
+	any=0
+	bad=0
+	for r in "$@"; do
+		case $r in *"
+any 1") any=1 ;; esac
+		[ "$(printf '%s\n' "$r" | grep -c -e '^missing: ' -e '^not first: ')" -eq 0 ] || bad=1
+	done
+	if [ $any -eq 0 ]; then
+		echo "loaded: no ($be)"
+	elif [ $bad -eq 1 ]; then
+		echo "loaded: incomplete ($be)"
+	else
+		echo "loaded: yes ($be)"
+	fi
+	for r in "$@"; do
+		printf '%s\n' "$r" | sed -n '1p'
+	done
+	[ $any -eq 0 ] && return 1	# not loaded at all: every piece would be listed
+	for r in "$@"; do
+		printf '%s\n' "$r" | sed -e '1d' -e '/^any /d'
+	done
+	[ $bad -eq 0 ]
+}
+
 # ---------------------------------------------------------------------------------------------
 # iptables
 
-CHAINS="raw:DNSFENCE_RAW mangle:DNSFENCE_QUEUE nat:DNSFENCE_TCP filter:DNSFENCE_FILTER"
-
-ipt_render() {	# family (4|6)
-	if [ "$1" = 6 ]; then icmp="ipv6-icmp --icmpv6-type port-unreachable"; else icmp="icmp --icmp-type port-unreachable"; fi
-	lo=""
-	[ $keep_lo -eq 1 ] && lo="! -o lo"
-	allow_rules=""
-	for a in $allow; do
-		allow_rules="$allow_rules-A DNSFENCE_FILTER -p udp -m owner --uid-owner ${a%%:*} --dport ${a#*:} -m comment --comment \"dnsfence: allowed UDP flow\" -j RETURN
-"
-	done
-	[ -r "$RULESDIR/iptables/dnsfence.rules" ] || die "cannot read $RULESDIR/iptables/dnsfence.rules"
-	# One pass: drop comments, fill in the values, put the allow rules in place.
-	ALLOW="$allow_rules" awk '/^@ALLOW_UDP@$/ { printf "%s", ENVIRON["ALLOW"]; next } { print }' \
-		"$RULESDIR/iptables/dnsfence.rules" |
-		sed -e '/^#/d' -e '/^$/d' -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" \
-			-e "s|@TCPPORT@|$tcpport|g" -e "s|@ICMP@|$icmp|g" -e "s|@LOOPBACK_DNS@|$lo|g" \
-			-e 's/  */ /g'
-}
+# table:builtin:chain, each of our chains and the built-in chain whose first rule jumps to it.
+JUMPS="raw:OUTPUT:DNSFENCE_RAW mangle:PREROUTING:DNSFENCE_PRE mangle:OUTPUT:DNSFENCE_QUEUE
+nat:OUTPUT:DNSFENCE_TCP filter:FORWARD:DNSFENCE_FWD filter:OUTPUT:DNSFENCE_FILTER"
 
 ipt_bin() { if [ "$1" = 6 ]; then echo ip6tables; else echo iptables; fi; }
 
-# The jumps from OUTPUT, as restore lines, for those not there yet (load stays idempotent).
-ipt_jumps() {	# family
-	ipt=$(ipt_bin "$1")
-	for tc in $CHAINS; do
-		t=${tc%%:*}
-		c=${tc#*:}
-		if ! $ipt -w -t "$t" -C OUTPUT -j "$c" 2>/dev/null; then
-			printf '*%s\n-I OUTPUT 1 -j %s\nCOMMIT\n' "$t" "$c"
-		fi
+ipt_render() {	# family (4|6): the restore text of our chains, without the jumps
+	if [ "$1" = 4 ]; then other=6; else other=4; fi
+	lo=""
+	[ $keep_lo -eq 1 ] && lo="! -o lo"
+	fill iptables/dnsfence.rules "$lo" '-A DNSFENCE_FILTER -p udp -m owner --uid-owner @UID@ --dport @PORT@ -m comment --comment "dnsfence: allowed UDP flow" -j RETURN' |
+		sed -e '/^#/d' -e '/^$/d' -e "/^-$other /d" -e "s/^-$1 //" -e 's/  */ /g'
+}
+
+# ipt_records: restore text (a rendering, or iptables-save -c output) on stdin, our records out.
+ipt_records() {
+	awk '
+		/^\*/ { t = substr($0, 2); split("", pos); next }
+		/^COMMIT/ { for (b in pos) print t "\t\tsize\t" b "\t" pos[b]; next }
+		/^:DNSFENCE_/ { print t "\t\tchain\t" substr($1, 2); next }
+		{
+			line = $0
+			c = ""
+			if (line ~ /^\[[0-9]+:[0-9]+\] /) { c = $1; line = substr(line, length(c) + 2) }
+			if (line !~ /^-A /) next
+			split(line, w, " ")
+			if (w[2] ~ /^DNSFENCE_/) { print t "\t" c "\trule\t" w[2] "\t" line; next }
+			pos[w[2]]++
+			if (line ~ /^-A [^ ]+ -j DNSFENCE_[A-Z0-9_]+$/)
+				print t "\t" c "\tjump\t" w[2] "\t" pos[w[2]] "\t" w[4]
+		}'
+}
+
+ipt_have() {	# family: what is loaded
+	saved=$("$(ipt_bin "$1")-save" -c) || return 1
+	printf '%s\n' "$saved" | ipt_records
+}
+
+ipt_want() {	# family: what load installs, each jump first in its chain
+	ipt_render "$1" | ipt_records
+	for j in $JUMPS; do
+		t=${j%%:*}
+		j=${j#*:}
+		printf '%s\t\tjump\t%s\t1\t%s\n' "$t" "${j%%:*}" "${j#*:}"
 	done
 }
 
-ipt_load() {
+# ipt_transition HAVE WANT: restore text (for --noflush --counters) that turns our records HAVE
+# into WANT, one transaction per table: our jumps deleted, our chains flushed, those WANT lacks
+# deleted, WANT's chains and rules written, its jumps inserted at their positions (capped at the
+# end of the chain). With WANT empty it removes everything of ours.
+ipt_transition() {
+	HAVE=$1 WANT=$2 awk -F '\t' '
+		function table(t) { if (!(t in seen)) { seen[t] = 1; order[++nt] = t } }
+		BEGIN {
+			nh = split(ENVIRON["HAVE"], h, "\n")
+			for (i = 1; i <= nh; i++) {
+				if (split(h[i], f, "\t") < 4) continue
+				t = f[1]
+				table(t)
+				if (f[3] == "jump") { del[t] = del[t] "-D " f[4] " -j " f[6] "\n"; hj[t, f[4]]++ }
+				if (f[3] == "chain") { flush[t] = flush[t] "-F " f[4] "\n"; hc[t, ++nhc[t]] = f[4] }
+				if (f[3] == "size") size[t, f[4]] = f[5]
+			}
+			nw = split(ENVIRON["WANT"], w, "\n")
+			for (i = 1; i <= nw; i++) {
+				if (split(w[i], f, "\t") < 4) continue
+				t = f[1]
+				table(t)
+				if (f[3] == "chain") { decl[t] = decl[t] ":" f[4] " - [0:0]\n"; wc[t, f[4]] = 1 }
+				if (f[3] == "rule") add[t] = add[t] (f[2] != "" ? f[2] " " : "") f[5] "\n"
+				if (f[3] == "jump") {
+					b = f[4]
+					p = f[5]
+					room = size[t, b] - hj[t, b] + ins[t, b]++
+					if (p > room + 1) p = room + 1
+					jumps[t] = jumps[t] (f[2] != "" ? f[2] " " : "") "-I " b " " p " -j " f[6] "\n"
+				}
+			}
+			for (k = 1; k <= nt; k++) {
+				t = order[k]
+				gone = ""
+				for (i = 1; i <= nhc[t]; i++)
+					if (!((t, hc[t, i]) in wc)) gone = gone "-X " hc[t, i] "\n"
+				body = del[t] flush[t] gone decl[t] add[t] jumps[t]
+				if (body != "") printf "*%s\n%sCOMMIT\n", t, body
+			}
+		}'
+}
+
+# ipt_apply FAMILY HAVE WANT: make it so; on failure print restore's complaint.
+ipt_apply() {
+	ipt=$(ipt_bin "$1")
+	ipt_transition "$2" "$3" | "$ipt-restore" -w --noflush --counters 2>&1
+}
+
+# Records without counters and sizes: what "the same rules" means.
+ipt_shape() { printf '%s\n' "$1" | awk -F '\t' 'NF && $3 != "size" { $2 = ""; print }'; }
+
+# ipt_rollback BEFORE4 BEFORE6: put each family that changed back to what it was.
+ipt_rollback() {
+	rc=0
 	for f in 4 6; do
-		ipt=$(ipt_bin $f)
-		command -v "$ipt-restore" >/dev/null 2>&1 || die "$ipt-restore not found"
-		{ ipt_render $f; ipt_jumps $f; } | "$ipt-restore" -w --noflush ||
-			die "$ipt-restore failed; nothing of this family was changed"
+		if [ $f = 4 ]; then was=$1; else was=$2; fi
+		now=$(ipt_have $f) || { rc=1; continue; }
+		[ "$(ipt_shape "$now")" != "$(ipt_shape "$was")" ] || continue
+		err=$(ipt_apply $f "$now" "$was") || { echo "$PROG: rollback of ipv$f: $err" >&2; rc=1; }
 	done
+	return $rc
+}
+
+ipt_need_bins() {
+	for b in iptables-save iptables-restore ip6tables-save ip6tables-restore; do
+		command -v $b >/dev/null 2>&1 || die "$cmd: $b not found; nothing was changed"
+	done
+}
+
+# All or nothing across both families and all tables: restore commits table by table, so any
+# failure puts back what was there before (nothing, or the previous complete rules).
+ipt_load() {
+	ipt_need_bins
+	before4=$(ipt_have 4) || die "load: iptables-save failed; nothing was changed"
+	before6=$(ipt_have 6) || die "load: ip6tables-save failed; nothing was changed"
+	if [ -z "$(ipt_shape "$before4$before6")" ]; then left="nothing of dnsfence is loaded"
+	else left="the rules loaded before are back"; fi
+	trap 'ipt_load_failed "interrupted"' HUP INT TERM
+	for f in 4 6; do
+		if [ $f = 4 ]; then have=$before4; else have=$before6; fi
+		err=$(ipt_apply $f "$have" "$(ipt_want $f)") ||
+			ipt_load_failed "$(ipt_bin $f)-restore failed (ipv$f): $(printf '%s' "$err" | tr '\n' ' ')"
+	done
+	trap - HUP INT TERM
+}
+
+ipt_load_failed() {	# what failed: roll back, say so, exit
+	trap '' HUP INT TERM
+	ipt_rollback "$before4" "$before6" || {
+		echo "$PROG: load: $1" >&2
+		echo "$PROG: the rollback failed too: the rules may be incomplete; see status" >&2
+		exit 2
+	}
+	die "load: $1; rolled back: $left"
 }
 
 ipt_check() {
@@ -144,41 +395,23 @@ ipt_check() {
 		ipt_render $f | "$ipt-restore" -w --noflush --test ||
 			die "$ipt ruleset does not validate"
 	done
-	echo "$PROG: iptables ruleset valid (queue $queue, mark $mark, tcp port $tcpport)"
+	echo "$PROG: iptables ruleset valid (queue $queue, mark $mark, mark-forward $markfwd," \
+		"tcp port $tcpport)"
 }
 
 ipt_unload() {
 	for f in 4 6; do
 		ipt=$(ipt_bin $f)
-		for tc in $CHAINS; do
-			t=${tc%%:*}
-			c=${tc#*:}
-			while $ipt -w -t "$t" -D OUTPUT -j "$c" 2>/dev/null; do :; done
-			$ipt -w -t "$t" -F "$c" 2>/dev/null
-			$ipt -w -t "$t" -X "$c" 2>/dev/null
-		done
-		$ipt -w -t filter -F DNSFENCE_DROP 2>/dev/null
-		$ipt -w -t filter -X DNSFENCE_DROP 2>/dev/null
+		command -v "$ipt-save" >/dev/null 2>&1 || continue
+		have=$(ipt_have $f) || die "unload: $ipt-save failed"
+		err=$(ipt_apply $f "$have" "") || die "unload: $ipt-restore failed (ipv$f): $err"
 	done
-	return 0
 }
 
 ipt_status() {
-	loaded=1
-	for f in 4 6; do
-		ipt=$(ipt_bin $f)
-		for tc in $CHAINS; do
-			$ipt -w -t "${tc%%:*}" -C OUTPUT -j "${tc#*:}" 2>/dev/null || loaded=0
-		done
-	done
-	if [ $loaded -eq 1 ]; then echo "loaded: yes (iptables)"; else echo "loaded: no (iptables)"; fi
-	for f in 4 6; do
-		ipt=$(ipt_bin $f)
-		q=$($ipt -w -t mangle -L DNSFENCE_QUEUE -v -n -x 2>/dev/null | awk '/NFQUEUE/ { print $1 }')
-		d=$($ipt -w -t filter -L DNSFENCE_DROP -v -n -x 2>/dev/null | awk '$3 == "DROP" { print $1 }')
-		echo "ipv$f: queued=${q:-0} udp_dropped=${d:-0}"
-	done
-	[ $loaded -eq 1 ]
+	r4=$(status_report ipv4 "$(ipt_have 4)" "$(ipt_want 4)")
+	r6=$(status_report ipv6 "$(ipt_have 6)" "$(ipt_want 6)")
+	status_print iptables "ipv4: $r4" "ipv6: $r6"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -187,22 +420,26 @@ ipt_status() {
 nft_render() {
 	lo=""
 	[ $keep_lo -eq 1 ] && lo='oif != "lo"'
-	[ -r "$RULESDIR/nftables/dnsfence.nft" ] || die "cannot read $RULESDIR/nftables/dnsfence.nft"
-	allow_rules=""
-	for a in $allow; do
-		allow_rules="$allow_rules		meta skuid ${a%%:*} udp dport ${a#*:} return comment \"allowed UDP flow\"
-"
-	done
-	ALLOW="$allow_rules" awk '/^[ \t]*@ALLOW_UDP@[ \t]*$/ { printf "%s", ENVIRON["ALLOW"]; next } { print }' \
-		"$RULESDIR/nftables/dnsfence.nft" |
-		sed -e "s|@MARK@|$mark|g" -e "s|@QUEUE@|$queue|g" -e "s|@TCPPORT@|$tcpport|g" \
-			-e "s|@LOOPBACK_DNS@|$lo|g"
+	fill nftables/dnsfence.nft "$lo" 'meta skuid @UID@ udp dport @PORT@ return comment "allowed UDP flow"'
 }
 
 # One transaction: create (if missing), flush, and fill the table. Atomic and idempotent.
 nft_script() {
 	printf 'table inet dnsfence\nflush table inet dnsfence\n'
 	nft_render
+}
+
+# nft_records: nft text (the rendering, or `nft list table`) on stdin, status records out.
+nft_records() {
+	awk '
+		$1 == "chain" && $3 == "{" { ch = $2; print "dnsfence\t\tchain\t" ch; next }
+		ch != "" && $1 == "}" { ch = ""; next }
+		ch != "" && /comment "/ {
+			c = ""
+			for (i = 1; i < NF; i++) if ($i == "packets") c = "[" $(i + 1) ":0]"
+			sub(/^[ \t]+/, "")
+			print "dnsfence\t" c "\trule\t" ch "\t" $0
+		}'
 }
 
 nft_load() {
@@ -215,7 +452,8 @@ nft_check() {
 	command -v nft >/dev/null 2>&1 || die "nft not found"
 	if has_nft_queue; then
 		nft_script | nft -c -f - || die "nftables ruleset does not validate"
-		echo "$PROG: nftables ruleset valid (queue $queue, mark $mark, tcp port $tcpport)"
+		echo "$PROG: nftables ruleset valid (queue $queue, mark $mark, mark-forward $markfwd," \
+			"tcp port $tcpport)"
 	else
 		# Without nft_queue even `nft -c` rejects the queue statement: check the rest.
 		nft_script | sed 's/queue num [0-9]*/drop/' | nft -c -f - ||
@@ -231,15 +469,12 @@ nft_unload() {
 }
 
 nft_status() {
-	if ! nft list table inet dnsfence >/dev/null 2>&1; then
+	if ! have=$(nft list table inet dnsfence 2>/dev/null); then
 		echo "loaded: no (nftables)"
 		return 1
 	fi
-	echo "loaded: yes (nftables)"
-	nft list table inet dnsfence | awk '
-		/queue/ && /packets/ { for (i = 1; i < NF; i++) if ($i == "packets") q = $(i + 1) }
-		/all other UDP/ { for (i = 1; i < NF; i++) if ($i == "packets") d = $(i + 1) }
-		END { printf "queued=%d udp_dropped=%d\n", q, d }'
+	status_print nftables "$(status_report inet "$(printf '%s\n' "$have" | nft_records)" \
+		"$(nft_render | nft_records)")"
 }
 
 # The kernel's view of the queue: is anyone bound, and what was dropped.
@@ -253,13 +488,19 @@ queue_status() {
 	fi
 }
 
+case $cmd in load|check|print) tcpport_check ;; esac
+if [ "$backend" = iptables ]; then rules=iptables/dnsfence.rules; else rules=nftables/dnsfence.nft; fi
+[ "$cmd" = unload ] || [ -r "$RULESDIR/$rules" ] || die "cannot read $RULESDIR/$rules"
+what="queue $queue, mark $mark, mark-forward $markfwd, tcp port $tcpport"
 case $backend:$cmd in
-iptables:load) need_root; ipt_load; echo "$PROG: loaded (iptables, queue $queue, mark $mark, tcp port $tcpport)" ;;
+iptables:load) need_root; ipt_load; echo "$PROG: loaded (iptables, $what)" ;;
 iptables:unload) need_root; ipt_unload; echo "$PROG: unloaded (iptables)" ;;
 iptables:status) need_root; ipt_status; rc=$?; queue_status; exit $rc ;;
 iptables:check) need_root; ipt_check ;;
-nftables:load) need_root; nft_load; echo "$PROG: loaded (nftables, queue $queue, mark $mark, tcp port $tcpport)" ;;
+iptables:print) for f in 4 6; do echo "# ipv$f ($(ipt_bin $f)-restore --noflush)"; ipt_render $f; done ;;
+nftables:load) need_root; nft_load; echo "$PROG: loaded (nftables, $what)" ;;
 nftables:unload) need_root; nft_unload; echo "$PROG: unloaded (nftables)" ;;
 nftables:status) need_root; nft_status; rc=$?; queue_status; exit $rc ;;
 nftables:check) need_root; nft_check ;;
+nftables:print) nft_script ;;
 esac

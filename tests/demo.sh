@@ -114,7 +114,7 @@ udp=$(capture_udp_count)
 other=$(capture_non_socks_count)
 socks=$(capture_socks_count)
 verdict() { if [[ $1 == "$2" ]]; then printf '%sok%s' "$G" "$N"; else printf '%sLEAK/FAIL%s' "$R" "$N"; fi; }
-printf '  %-46s %4s  %s\n' "ICMP echo sentinels (before and after):" "$sentinels" \
+printf '  %-46s %4s  %s\n' "TCP SYN sentinels (before and after):" "$sentinels" \
     "$(verdict "$sentinels" 2) (the capture was live throughout)"
 printf '  %-46s %4s  %s\n' "UDP packets:" "$udp" "$(verdict "$udp" 0)"
 printf '  %-46s %4s  %s\n' "packets other than TCP to/from port $DF_SOCKS_PORT:" "$other" \

@@ -12,9 +12,6 @@
   dnsq.py socks PROXY PROXYPORT TARGET TARGETPORT NAME TYPE [--timeout S]
       SOCKS5 CONNECT (no auth) to TARGET:TARGETPORT, then one DNS-over-TCP
       query (2-byte length prefix).  Exit 0 on a matching NOERROR answer.
-  dnsq.py ping HOST [--timeout S] [--ident N]
-      One ICMP echo request over a raw socket (the capture sentinel; no ping(8)
-      needed).  Exit 0 when the echo reply comes back, 2 on timeout.
   dnsq.py raw SERVER NAME TYPE [--size N] [--dnssec] [--timeout S] [--port P]
       Like udp, but NAME may hold zone-file escapes (\\DDD decimal, \\X) for
       bytes no host name has, and --size N pads the query with an EDNS Padding
@@ -32,11 +29,14 @@
       Open N connections and keep them, then one more: prints how soon that one
       is closed, then sends a query on each held one.  Exit 0 when the extra
       connection was closed within the timeout and every held one was answered.
-  dnsq.py serve-tcp ADDR PORT [--ad] [--a IP]
+  dnsq.py serve-tcp ADDR PORT [--ad] [--a IP] [--edns-options]
       A fake recursor for DNS over TCP (pipelined, threaded): A queries get
       IP (default 192.0.2.99), other types no data; --ad sets the AD bit; a query
-      with the DO bit also gets an RRSIG record and DO in the OPT.  Prints one
-      line per query ("query NAME TYPE do=0|1 cd=0|1") on stdout.  Runs until killed.
+      with the DO bit also gets an RRSIG record and DO in the OPT; with
+      --edns-options the OPT of every answer also carries NSID, Client Subnet,
+      COOKIE, Extended DNS Error, dnsmasq's MAC option and Padding.  Prints one
+      line per query ("query NAME TYPE do=0|1 cd=0|1 opts=CODE,...|-") on stdout.
+      Runs until killed.
 """
 import argparse
 import ipaddress
@@ -212,39 +212,6 @@ def cmd_socks(a):
     print("socks ok: id_match=%s rcode=%d ancount=%d answers=%s" % (
         r["id"] == qid, r["rcode"], r["ancount"], ",".join(r["answers"]) or "-"))
     return 0 if (r["id"] == qid and r["rcode"] == 0 and r["ancount"] > 0) else 1
-
-
-def icmp_checksum(b):
-    if len(b) % 2:
-        b += b"\x00"
-    total = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    total = (total >> 16) + (total & 0xFFFF)
-    total += total >> 16
-    return ~total & 0xFFFF
-
-
-def cmd_ping(a):
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    s.settimeout(0.2)
-    ident, seq = a.ident & 0xFFFF, 1
-    payload = b"dnsfence-sentinel"
-    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-    pkt = struct.pack("!BBHHH", 8, 0, icmp_checksum(hdr + payload), ident, seq) + payload
-    s.sendto(pkt, (a.host, 0))
-    import time
-    deadline = time.monotonic() + a.timeout
-    while time.monotonic() < deadline:
-        try:
-            data, src = s.recvfrom(65535)
-        except socket.timeout:
-            continue
-        ihl = (data[0] & 0x0F) * 4
-        typ, _, _, rid, rseq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-        if typ == 0 and rid == ident and rseq == seq and src[0] == a.host:
-            print("echo reply from %s" % src[0])
-            return 0
-    print("no echo reply from %s within %.1fs" % (a.host, a.timeout))
-    return 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,6 +394,21 @@ def cmd_tcp_clients(a):
     return 0 if closed and answered == len(held) else 1
 
 
+def edns_option(code, data):
+    return struct.pack("!HH", code, len(data)) + data
+
+
+# What serve-tcp --edns-options puts in every answer's OPT: options that identify the server,
+# the client or its network (NSID 3, Client Subnet 8, COOKIE 10, Extended DNS Error 15,
+# dnsmasq's MAC option 65001), and Padding (12), the one a client may get.
+ANSWER_OPTIONS = (edns_option(3, b"fake-recursor")
+                  + edns_option(8, struct.pack("!HBB", 1, 24, 24) + bytes([192, 0, 2]))
+                  + edns_option(10, b"\x01" * 8 + b"\x02" * 16)
+                  + edns_option(15, struct.pack("!H", 0) + b"dnsfence test")
+                  + edns_option(65001, b"\x02\x00\x00\x00\x00\x01")
+                  + edns_option(12, b"\x00" * 16))
+
+
 def cmd_serve_tcp(a):
     import socketserver
     import threading
@@ -438,15 +420,21 @@ def cmd_serve_tcp(a):
         name, off = read_name(q, 12)
         qtype, qclass = struct.unpack("!HH", q[off:off + 4])
         question = q[12:off + 4]
-        do, has_opt, p = 0, False, off + 4
+        do, has_opt, p, codes = 0, False, off + 4, []
         for _ in range(ar):
             _, p = read_name(q, p)
             rtype, _, ttl, rdlen = struct.unpack("!HHIH", q[p:p + 10])
             if rtype == 41:
                 has_opt, do = True, (ttl >> 15) & 1
+                i = p + 10
+                while i + 4 <= p + 10 + rdlen:
+                    code, olen = struct.unpack("!HH", q[i:i + 4])
+                    codes.append(str(code))
+                    i += 4 + olen
             p += 10 + rdlen
         with lock:
-            print("query %s %d do=%d cd=%d" % (name, qtype, do, (flags >> 4) & 1), flush=True)
+            print("query %s %d do=%d cd=%d opts=%s" % (name, qtype, do, (flags >> 4) & 1,
+                                                       ",".join(codes) or "-"), flush=True)
         rrs = []
         if qtype == 1 and qclass == 1:
             rrs.append(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip)
@@ -460,7 +448,8 @@ def cmd_serve_tcp(a):
         msg = struct.pack("!HHHHHH", qid, rflags, 1, len(rrs), 0, 1 if has_opt else 0)
         msg += question + b"".join(rrs)
         if has_opt:
-            msg += b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000 if do else 0, 0)
+            opts = ANSWER_OPTIONS if a.edns_options else b""
+            msg += b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000 if do else 0, len(opts)) + opts
         return msg
 
     class Handler(socketserver.BaseRequestHandler):
@@ -508,6 +497,7 @@ def add_parsers(sub):
     v.add_argument("addr"); v.add_argument("port", type=int)
     v.add_argument("--ad", action="store_true")
     v.add_argument("--a", default="192.0.2.99")
+    v.add_argument("--edns-options", action="store_true")
 
 
 EXTRA_COMMANDS = {"raw": cmd_raw, "tcp-pipeline": cmd_tcp_pipeline, "tcp-stall": cmd_tcp_stall,
@@ -532,15 +522,11 @@ def main():
     k.add_argument("target"); k.add_argument("targetport", type=int)
     k.add_argument("name"); k.add_argument("type")
     k.add_argument("--timeout", type=float, default=5.0)
-    i = sub.add_parser("ping")
-    i.add_argument("host")
-    i.add_argument("--timeout", type=float, default=2.0)
-    i.add_argument("--ident", type=int, default=os.getpid())
     add_parsers(sub)
     a = p.parse_args()
     try:
-        return dict({"udp": cmd_udp, "garbage": cmd_garbage, "socks": cmd_socks,
-                     "ping": cmd_ping}, **EXTRA_COMMANDS)[a.cmd](a)
+        return dict({"udp": cmd_udp, "garbage": cmd_garbage, "socks": cmd_socks},
+                    **EXTRA_COMMANDS)[a.cmd](a)
     except (OSError, ValueError, ConnectionError) as e:
         print("FAIL: %s: %s" % (type(e).__name__, e))
         return 1

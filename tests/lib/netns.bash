@@ -4,6 +4,9 @@
 #   ws  (dfws<ID>)  runs dnsfence and the leaky clients; veth dfw<ID> 198.51.100.1, 2001:db8:53::1
 #   net (dfnet<ID>) runs unbound on 127.0.0.1/::1 port 53 and microsocks on 198.51.100.2:1080;
 #                   veth dfn<ID> 198.51.100.2, 2001:db8:53::2
+#   ct  (dfct<ID>)  optional (topo_ct_up): a container or VM behind ws, which forwards for it;
+#                   veth dfk<ID> 10.99.0.2, fd99::2, default routes via ws's dfc<ID> 10.99.0.1,
+#                   fd99::1
 #
 # Every namespace, process and file made here is recorded and removed by topo_down, by name or by
 # PID (never by process name). Nothing touches the host's firewall or /etc/resolv.conf: the only
@@ -33,8 +36,13 @@ DF_NET4=198.51.100.2
 DF_WS6=2001:db8:53::1
 DF_NET6=2001:db8:53::2
 DF_SOCKS_PORT=1080
+DF_HUGE_RECORDS=249	# huge.test's TXT records in unbound (see _df_unbound_conf)
+DF_CT4=10.99.0.2
+DF_CTGW4=10.99.0.1
+DF_CT6=fd99::2
+DF_CTGW6=fd99::1
 export DF_REPO DF_LIB DNSFENCE DF_MARK DF_QUEUE DF_TIMEOUT DF_PYTHON DF_USER
-export DF_WS4 DF_NET4 DF_WS6 DF_NET6 DF_SOCKS_PORT
+export DF_WS4 DF_NET4 DF_WS6 DF_NET6 DF_SOCKS_PORT DF_CT4 DF_CTGW4 DF_CT6 DF_CTGW6
 
 df_log() { printf '%s\n' "netns.bash: $*" >&2; }
 
@@ -202,6 +210,15 @@ EOF
 		big=$(printf "%s%0$((200 - ${#s}))d" "$s" 0)
 		printf "\tlocal-data: 'big.test. 300 IN TXT \"%s\"'\n" "$big"
 	done
+	# huge.test: TXT records of 250 characters each, as many as make the largest answer that
+	# still fits a DNS message (65535 bytes): 249 records, 65525 bytes over TCP with an OPT
+	# record. More than a UDP reply can carry over IPv4 (65507) or, with its header, in an
+	# IPv6 packet on lo (MTU 65536): leak-holes.bats sends it through dnsfence.
+	for ((i = 1; i <= DF_HUGE_RECORDS; i++)); do
+		printf -v s 'huge%03d-' "$i"	# printf -v: no subshell per record
+		printf -v big "%s%0$((250 - ${#s}))d" "$s" 0
+		printf "\tlocal-data: 'huge.test. 300 IN TXT \"%s\"'\n" "$big"
+	done
 	cat <<EOF
 remote-control:
 	control-enable: no
@@ -243,29 +260,38 @@ topo_up() {
 	fi
 }
 
+# topo_netns NS: a new namespace NS (marked as made for topo_down), loopback up.
+topo_netns() {
+	ip netns add "$1" || return 1
+	: >"$DF_TMP/made/netns.$1"
+	# No DAD and no router solicitations on the test links (quieter captures).
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 >/dev/null || true
+	ip -n "$1" link set lo up
+}
+
+# topo_veth NS1 IF1 V4 V6 NS2 IF2 V4 V6: a veth pair made inside NS1 with its peer directly in
+# NS2 (it never appears in the host), a /24 and a /64 on each end, both up.
+topo_veth() {
+	ip -n "$1" link add "$2" type veth peer name "$6" netns "$5" || return 1
+	ip -n "$1" addr add "$3/24" dev "$2" || return 1
+	ip -n "$1" addr add "$4/64" dev "$2" nodad || return 1
+	ip -n "$5" addr add "$7/24" dev "$6" || return 1
+	ip -n "$5" addr add "$8/64" dev "$6" nodad || return 1
+	ip -n "$1" link set "$2" up || return 1
+	ip -n "$5" link set "$6" up
+}
+
 _topo_up_steps() {
-	local ipt ns
+	local ipt
 
 	# Each thing made is marked in $DF_TMP/made/ first, and topo_down removes only what is marked:
 	# a name that some other run holds is never deleted by this one.
 	mkdir -p "$DF_TMP/made"
-	for ns in "$DF_WS" "$DF_NET"; do
-		ip netns add "$ns" || return 1
-		: >"$DF_TMP/made/netns.$ns"
-		# No DAD and no router solicitations on the test link (quieter captures).
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 >/dev/null ||
-			true
-		ip -n "$ns" link set lo up || return 1
-	done
-	# Create the pair inside ws with the peer directly in net: it never appears in the host.
-	ip -n "$DF_WS" link add "$DF_VWS" type veth peer name "$DF_VNET" netns "$DF_NET" || return 1
-	ip -n "$DF_WS" addr add "$DF_WS4/24" dev "$DF_VWS" || return 1
-	ip -n "$DF_WS" addr add "$DF_WS6/64" dev "$DF_VWS" nodad || return 1
-	ip -n "$DF_NET" addr add "$DF_NET4/24" dev "$DF_VNET" || return 1
-	ip -n "$DF_NET" addr add "$DF_NET6/64" dev "$DF_VNET" nodad || return 1
-	ip -n "$DF_WS" link set "$DF_VWS" up || return 1
-	ip -n "$DF_NET" link set "$DF_VNET" up || return 1
+	topo_netns "$DF_WS" || return 1
+	topo_netns "$DF_NET" || return 1
+	topo_veth "$DF_WS" "$DF_VWS" "$DF_WS4" "$DF_WS6" "$DF_NET" "$DF_VNET" "$DF_NET4" "$DF_NET6" ||
+		return 1
 
 	# getent and other libc clients in ws ask 198.51.100.2 (bind-mounted by `ip netns exec`).
 	[[ -d /etc/netns ]] || { mkdir /etc/netns && : >"$DF_TMP/made/etc_netns"; } || return 1
@@ -361,7 +387,7 @@ topo_down() {
 		done
 	fi
 	if [[ -n ${DF_TMP:-} && -d $DF_TMP/made ]]; then
-		for ns in "${DF_WS:-}" "${DF_NET:-}"; do
+		for ns in "${DF_CT:-}" "${DF_WS:-}" "${DF_NET:-}"; do
 			[[ -n $ns && -f $DF_TMP/made/netns.$ns ]] || continue
 			if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
 				ip netns del "$ns" || df_log "could not delete namespace $ns"
@@ -389,9 +415,40 @@ topo_down() {
 	return 0
 }
 
-# ws CMD...: run CMD inside ws.  netcmd CMD...: inside net.
+# ws CMD...: run CMD inside ws.  netcmd CMD...: inside net.  ctcmd CMD...: inside ct.
 ws() { ip netns exec "$DF_WS" "$@"; }
 netcmd() { ip netns exec "$DF_NET" "$@"; }
+ctcmd() { ip netns exec "$DF_CT" "$@"; }
+
+# topo_ws_default_route: ws's default routes point at net, as a host's point at its uplink: a
+# packet to any address (a forged reply to 203.0.113.9, say) would then go out on the veth,
+# where the capture sees it.
+topo_ws_default_route() {
+	ws ip -4 route replace default via "$DF_NET4" dev "$DF_VWS" || return 1
+	ws ip -6 route replace default via "$DF_NET6" dev "$DF_VWS" || return 1
+}
+
+# topo_ct_up: after topo_up, namespace ct behind ws (veth dfc<ID> in ws, dfk<ID> in ct), ws
+# forwarding for it (IPv4 and IPv6). Nothing routes ct's addresses back from net: forwarded
+# packets would leave ws, and the capture on net's veth would see them, but get no answer.
+# topo_down deletes ct with the rest.
+topo_ct_up() {
+	DF_CT=dfct$DF_ID
+	DF_VCTGW=dfc$DF_ID
+	DF_VCT=dfk$DF_ID
+	export DF_CT DF_VCTGW DF_VCT
+	if ip netns list | awk '{print $1}' | grep -qx "$DF_CT"; then
+		df_log "namespace $DF_CT already exists (another run with DF_ID=$DF_ID?)"
+		return 1
+	fi
+	topo_netns "$DF_CT" || return 1
+	topo_veth "$DF_WS" "$DF_VCTGW" "$DF_CTGW4" "$DF_CTGW6" "$DF_CT" "$DF_VCT" "$DF_CT4" "$DF_CT6" ||
+		return 1
+	ip -n "$DF_CT" -4 route add default via "$DF_CTGW4" || return 1
+	ip -n "$DF_CT" -6 route add default via "$DF_CTGW6" || return 1
+	ws sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
+	echo "$DF_WS $DF_NET $DF_CT" >"$DF_TMP/namespaces"
+}
 
 # ---------------------------------------------------------------------------------------------
 # dnsfence
@@ -499,38 +556,54 @@ dnsfence_stats_lines() {
 # ---------------------------------------------------------------------------------------------
 # Capture on net's side of the veth: everything ws puts on the wire.
 
-# capture_start: tcpdump in net, wait until it is live, then the first ICMP echo sentinel.
-capture_start() {
-	local i
-	if df_alive capture; then
-		df_log "a capture is already running"
+# df_tcpdump NAME NS IFACE FILE [FILTER...]: tcpdump on IFACE in NS, writing FILE, recorded as
+# process NAME (log $DF_TMP/NAME.log); returns once it is live (10 s bound). df_stop NAME ends it
+# and waits, so FILE is complete afterwards.
+df_tcpdump() {
+	local name=$1 ns=$2 ifc=$3 file=$4 i
+	shift 4
+	if df_alive "$name"; then
+		df_log "$name is already running"
 		return 1
 	fi
-	DF_CAP=$(mktemp -p "$DF_TMP" capture.XXXXXX) || return 1
-	export DF_CAP
-	: >"$DF_TMP/capture.log"
+	: >"$DF_TMP/$name.log"
 	# -Z root: stay root so the file can be written in the 0700 temp dir.
-	df_spawn capture "$DF_NET" "$DF_TMP/capture.log" \
-	    tcpdump -i "$DF_VNET" -n -U --immediate-mode -Z root -w "$DF_CAP"
+	df_spawn "$name" "$ns" "$DF_TMP/$name.log" \
+	    tcpdump -i "$ifc" -n -U --immediate-mode -Z root -w "$file" "$@"
 	for ((i = 0; i < 100; i++)); do
-		grep -q 'listening on' "$DF_TMP/capture.log" && break
-		df_alive capture || break
+		grep -q 'listening on' "$DF_TMP/$name.log" && return 0
+		df_alive "$name" || break
 		sleep 0.1
 	done
-	if ! grep -q 'listening on' "$DF_TMP/capture.log"; then
-		df_log "tcpdump is not live after 10 s:"
-		cat "$DF_TMP/capture.log" >&2
-		df_stop capture
-		return 1
-	fi
+	df_log "tcpdump ($name) is not live after 10 s:"
+	cat "$DF_TMP/$name.log" >&2
+	df_stop "$name"
+	return 1
+}
+
+# capture_start: tcpdump on net's veth, then the first sentinel.
+capture_start() {
+	DF_CAP=$(mktemp -p "$DF_TMP" capture.XXXXXX) || return 1
+	export DF_CAP
+	df_tcpdump capture "$DF_NET" "$DF_VNET" "$DF_CAP" || return 1
 	_capture_sentinel 1
 }
 
-# _capture_sentinel N: one ICMP echo ws -> net (python raw socket; ping(8) may be absent), until the capture holds N echo requests (5 s bound).
+# The sentinels: a TCP connection attempt from ws to a closed port of net (the SYN, and net's
+# RST). TCP crosses the fence whatever it drops (ICMP echo does not), and net answers a closed
+# port with a reset, so each sentinel is one SYN and over in a round trip.
+DF_SENTINEL_PORT=${DF_SENTINEL_PORT:-7}
+
+# _capture_sentinel N: one sentinel (bash's /dev/tcp: no tool needed), then wait until the capture
+# holds N sentinel SYNs (5 s bound).
 _capture_sentinel() {
 	local want=$1 i
-	ws "$DF_PYTHON" "$DF_LIB/dnsq.py" ping "$DF_NET4" --timeout 2 >/dev/null 2>&1 ||
-		df_log "sentinel ping $want got no reply (continuing; the capture decides)"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	if ws timeout 3 bash -c 'exec 9<>"/dev/tcp/$1/$2"' sentinel "$DF_NET4" "$DF_SENTINEL_PORT" \
+	    >/dev/null 2>&1; then
+		df_log "sentinel $want: port $DF_SENTINEL_PORT of $DF_NET4 accepted a connection" \
+		    "(continuing; the capture decides)"
+	fi
 	for ((i = 0; i < 50; i++)); do
 		(($(capture_sentinels) >= want)) && return 0
 		sleep 0.1
@@ -552,9 +625,10 @@ _capture_count() {
 	tcpdump -r "$DF_CAP" -n "$@" 2>/dev/null | wc -l
 }
 
-# capture_sentinels: ICMP echo requests ws -> net (2 for a capture that was live throughout).
+# capture_sentinels: sentinel SYNs ws -> net (2 for a capture that was live throughout).
 capture_sentinels() {
-	_capture_count "icmp[icmptype] == icmp-echo and src host $DF_WS4 and dst host $DF_NET4"
+	_capture_count "tcp dst port $DF_SENTINEL_PORT and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
+	    "and src host $DF_WS4 and dst host $DF_NET4"
 }
 
 # capture_udp_count: UDP packets on the wire, any direction, v4 or v6.
@@ -563,9 +637,10 @@ capture_udp_count() { _capture_count 'udp or (ip6 and ip6[6] == 17)'; }
 # Link noise that is not traffic from any client: ARP, IPv6 neighbour discovery and MLD/router
 # solicitation (multicast, or ND types 133-137 without extension headers).
 DF_LINK_NOISE='arp or (ip6 and ip6 multicast) or (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)'
-# The sentinels themselves: echo request/reply only. Any other ICMP (e.g. a port unreachable
-# quoting a query) counts as a leak.
-DF_SENTINELS='(icmp and (icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply))'
+# The sentinels themselves: TCP to or from the sentinel port (the SYN and the RST). No addresses
+# in it: a file may set DF_WS4 and DF_NET4 after loading this one. Anything else, ICMP included
+# (e.g. a port unreachable quoting a query), counts.
+DF_SENTINELS="(tcp port $DF_SENTINEL_PORT)"
 
 # capture_non_socks_count: packets other than TCP to/from the SOCKS port, the sentinels and
 # link noise.

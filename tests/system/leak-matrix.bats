@@ -1,8 +1,12 @@
 #!/usr/bin/env bats
 # leak-matrix.bats: zero leaks, whatever state dnsfence is in. Every client in every state, each
-# cell captured on net's side of the veth: nothing but SOCKS TCP (and the ICMP sentinels) may
+# cell captured on net's side of the veth: nothing but SOCKS TCP (and the TCP sentinels) may
 # cross, and the client must see what the state promises (answered, servfail, timeout, reset,
-# or blocked). The ruleset is the project's own: src/dnsfence-firewall.sh load --backend iptables.
+# blocked, dropped or noreply; see leak_expected). The clients are applications on ws, local
+# users who forge their source (freebind*) or speak protocols other than UDP and TCP, root
+# sending ICMP, and a container or VM behind ws (fwd-*, from namespace ct). The ruleset is the
+# project's own: src/dnsfence-firewall.sh load --backend iptables. The first test is the control:
+# without the ruleset, each new client's packets do reach the wire.
 #
 # One topology for the file; the states are entered in the order of the tests below (each group's
 # first cell sets it up, see leak_enter in leak-helpers.bash). The last test prints the matrix
@@ -20,21 +24,22 @@ setup_file() {
 	DF_TIMEOUT=$LEAK_SERVFAIL_TIMEOUT
 	export DF_TIMEOUT
 	command -v nslookup >/dev/null 2>&1 || skip "nslookup is not installed (dnsutils)"
-	df_setup_file_common
-	leak_setup_file || {
-		leak_teardown_file
-		topo_down
-		return 1
-	}
+	leak_file_up
 }
 
 teardown_file() {
-	leak_teardown_file
-	topo_down
+	leak_file_down
 }
 
 teardown() {
 	df_teardown_common
+	leak_teardown
+}
+
+@test "control: without the ruleset, every probe of the new clients reaches net's wire" {
+	run leak_control
+	echo "$output"
+	((status == 0)) || fail "a probe put nothing on the wire, or the ruleset is not back"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +62,24 @@ teardown() {
 @test "never-started: udp-llmnr-5355" { leak_cell never-started udp-llmnr-5355; }
 @test "never-started: udp-ntp-123" { leak_cell never-started udp-ntp-123; }
 @test "never-started: udp-quic-443" { leak_cell never-started udp-quic-443; }
+@test "never-started: freebind4" { leak_cell never-started freebind4; }
+@test "never-started: freebind6" { leak_cell never-started freebind6; }
+@test "never-started: udplite4" { leak_cell never-started udplite4; }
+@test "never-started: udplite6" { leak_cell never-started udplite6; }
+@test "never-started: sctp4" { leak_cell never-started sctp4; }
+@test "never-started: rawproto4" { leak_cell never-started rawproto4; }
+@test "never-started: ping4" { leak_cell never-started ping4; }
+@test "never-started: ping6" { leak_cell never-started ping6; }
+@test "never-started: icmp-error4" { leak_cell never-started icmp-error4; }
+@test "never-started: icmp-error6" { leak_cell never-started icmp-error6; }
+@test "never-started: reject-icmp4" { leak_cell never-started reject-icmp4; }
+@test "never-started: reject-icmp6" { leak_cell never-started reject-icmp6; }
+@test "never-started: fwd-dig4" { leak_cell never-started fwd-dig4; }
+@test "never-started: fwd-dig6" { leak_cell never-started fwd-dig6; }
+@test "never-started: fwd-udp-other" { leak_cell never-started fwd-udp-other; }
+@test "never-started: fwd-udplite" { leak_cell never-started fwd-udplite; }
+@test "never-started: fwd-tcp53" { leak_cell never-started fwd-tcp53; }
+@test "never-started: fwd-spoofed" { leak_cell never-started fwd-spoofed; }
 
 # ---------------------------------------------------------------------------------------------
 # running
@@ -78,6 +101,24 @@ teardown() {
 @test "running: udp-llmnr-5355" { leak_cell running udp-llmnr-5355; }
 @test "running: udp-ntp-123" { leak_cell running udp-ntp-123; }
 @test "running: udp-quic-443" { leak_cell running udp-quic-443; }
+@test "running: freebind4" { leak_cell running freebind4; }
+@test "running: freebind6" { leak_cell running freebind6; }
+@test "running: udplite4" { leak_cell running udplite4; }
+@test "running: udplite6" { leak_cell running udplite6; }
+@test "running: sctp4" { leak_cell running sctp4; }
+@test "running: rawproto4" { leak_cell running rawproto4; }
+@test "running: ping4" { leak_cell running ping4; }
+@test "running: ping6" { leak_cell running ping6; }
+@test "running: icmp-error4" { leak_cell running icmp-error4; }
+@test "running: icmp-error6" { leak_cell running icmp-error6; }
+@test "running: reject-icmp4" { leak_cell running reject-icmp4; }
+@test "running: reject-icmp6" { leak_cell running reject-icmp6; }
+@test "running: fwd-dig4" { leak_cell running fwd-dig4; }
+@test "running: fwd-dig6" { leak_cell running fwd-dig6; }
+@test "running: fwd-udp-other" { leak_cell running fwd-udp-other; }
+@test "running: fwd-udplite" { leak_cell running fwd-udplite; }
+@test "running: fwd-tcp53" { leak_cell running fwd-tcp53; }
+@test "running: fwd-spoofed" { leak_cell running fwd-spoofed; }
 
 # ---------------------------------------------------------------------------------------------
 # sigstopped-flood
@@ -99,6 +140,24 @@ teardown() {
 @test "sigstopped-flood: udp-llmnr-5355" { leak_cell sigstopped-flood udp-llmnr-5355; }
 @test "sigstopped-flood: udp-ntp-123" { leak_cell sigstopped-flood udp-ntp-123; }
 @test "sigstopped-flood: udp-quic-443" { leak_cell sigstopped-flood udp-quic-443; }
+@test "sigstopped-flood: freebind4" { leak_cell sigstopped-flood freebind4; }
+@test "sigstopped-flood: freebind6" { leak_cell sigstopped-flood freebind6; }
+@test "sigstopped-flood: udplite4" { leak_cell sigstopped-flood udplite4; }
+@test "sigstopped-flood: udplite6" { leak_cell sigstopped-flood udplite6; }
+@test "sigstopped-flood: sctp4" { leak_cell sigstopped-flood sctp4; }
+@test "sigstopped-flood: rawproto4" { leak_cell sigstopped-flood rawproto4; }
+@test "sigstopped-flood: ping4" { leak_cell sigstopped-flood ping4; }
+@test "sigstopped-flood: ping6" { leak_cell sigstopped-flood ping6; }
+@test "sigstopped-flood: icmp-error4" { leak_cell sigstopped-flood icmp-error4; }
+@test "sigstopped-flood: icmp-error6" { leak_cell sigstopped-flood icmp-error6; }
+@test "sigstopped-flood: reject-icmp4" { leak_cell sigstopped-flood reject-icmp4; }
+@test "sigstopped-flood: reject-icmp6" { leak_cell sigstopped-flood reject-icmp6; }
+@test "sigstopped-flood: fwd-dig4" { leak_cell sigstopped-flood fwd-dig4; }
+@test "sigstopped-flood: fwd-dig6" { leak_cell sigstopped-flood fwd-dig6; }
+@test "sigstopped-flood: fwd-udp-other" { leak_cell sigstopped-flood fwd-udp-other; }
+@test "sigstopped-flood: fwd-udplite" { leak_cell sigstopped-flood fwd-udplite; }
+@test "sigstopped-flood: fwd-tcp53" { leak_cell sigstopped-flood fwd-tcp53; }
+@test "sigstopped-flood: fwd-spoofed" { leak_cell sigstopped-flood fwd-spoofed; }
 
 @test "sigstopped-flood: after SIGCONT it drains the queue and answers again, nothing leaks" {
 	local i ok='' icmp0 icmp1 out
@@ -150,6 +209,24 @@ teardown() {
 @test "killed-9: udp-llmnr-5355" { leak_cell killed-9 udp-llmnr-5355; }
 @test "killed-9: udp-ntp-123" { leak_cell killed-9 udp-ntp-123; }
 @test "killed-9: udp-quic-443" { leak_cell killed-9 udp-quic-443; }
+@test "killed-9: freebind4" { leak_cell killed-9 freebind4; }
+@test "killed-9: freebind6" { leak_cell killed-9 freebind6; }
+@test "killed-9: udplite4" { leak_cell killed-9 udplite4; }
+@test "killed-9: udplite6" { leak_cell killed-9 udplite6; }
+@test "killed-9: sctp4" { leak_cell killed-9 sctp4; }
+@test "killed-9: rawproto4" { leak_cell killed-9 rawproto4; }
+@test "killed-9: ping4" { leak_cell killed-9 ping4; }
+@test "killed-9: ping6" { leak_cell killed-9 ping6; }
+@test "killed-9: icmp-error4" { leak_cell killed-9 icmp-error4; }
+@test "killed-9: icmp-error6" { leak_cell killed-9 icmp-error6; }
+@test "killed-9: reject-icmp4" { leak_cell killed-9 reject-icmp4; }
+@test "killed-9: reject-icmp6" { leak_cell killed-9 reject-icmp6; }
+@test "killed-9: fwd-dig4" { leak_cell killed-9 fwd-dig4; }
+@test "killed-9: fwd-dig6" { leak_cell killed-9 fwd-dig6; }
+@test "killed-9: fwd-udp-other" { leak_cell killed-9 fwd-udp-other; }
+@test "killed-9: fwd-udplite" { leak_cell killed-9 fwd-udplite; }
+@test "killed-9: fwd-tcp53" { leak_cell killed-9 fwd-tcp53; }
+@test "killed-9: fwd-spoofed" { leak_cell killed-9 fwd-spoofed; }
 
 @test "killed-9: a restarted dnsfence binds the queue again and answers, nothing leaks" {
 	local out
@@ -184,6 +261,24 @@ teardown() {
 @test "socks-down: udp-llmnr-5355" { leak_cell socks-down udp-llmnr-5355; }
 @test "socks-down: udp-ntp-123" { leak_cell socks-down udp-ntp-123; }
 @test "socks-down: udp-quic-443" { leak_cell socks-down udp-quic-443; }
+@test "socks-down: freebind4" { leak_cell socks-down freebind4; }
+@test "socks-down: freebind6" { leak_cell socks-down freebind6; }
+@test "socks-down: udplite4" { leak_cell socks-down udplite4; }
+@test "socks-down: udplite6" { leak_cell socks-down udplite6; }
+@test "socks-down: sctp4" { leak_cell socks-down sctp4; }
+@test "socks-down: rawproto4" { leak_cell socks-down rawproto4; }
+@test "socks-down: ping4" { leak_cell socks-down ping4; }
+@test "socks-down: ping6" { leak_cell socks-down ping6; }
+@test "socks-down: icmp-error4" { leak_cell socks-down icmp-error4; }
+@test "socks-down: icmp-error6" { leak_cell socks-down icmp-error6; }
+@test "socks-down: reject-icmp4" { leak_cell socks-down reject-icmp4; }
+@test "socks-down: reject-icmp6" { leak_cell socks-down reject-icmp6; }
+@test "socks-down: fwd-dig4" { leak_cell socks-down fwd-dig4; }
+@test "socks-down: fwd-dig6" { leak_cell socks-down fwd-dig6; }
+@test "socks-down: fwd-udp-other" { leak_cell socks-down fwd-udp-other; }
+@test "socks-down: fwd-udplite" { leak_cell socks-down fwd-udplite; }
+@test "socks-down: fwd-tcp53" { leak_cell socks-down fwd-tcp53; }
+@test "socks-down: fwd-spoofed" { leak_cell socks-down fwd-spoofed; }
 
 # ---------------------------------------------------------------------------------------------
 # resolver-down
@@ -205,6 +300,24 @@ teardown() {
 @test "resolver-down: udp-llmnr-5355" { leak_cell resolver-down udp-llmnr-5355; }
 @test "resolver-down: udp-ntp-123" { leak_cell resolver-down udp-ntp-123; }
 @test "resolver-down: udp-quic-443" { leak_cell resolver-down udp-quic-443; }
+@test "resolver-down: freebind4" { leak_cell resolver-down freebind4; }
+@test "resolver-down: freebind6" { leak_cell resolver-down freebind6; }
+@test "resolver-down: udplite4" { leak_cell resolver-down udplite4; }
+@test "resolver-down: udplite6" { leak_cell resolver-down udplite6; }
+@test "resolver-down: sctp4" { leak_cell resolver-down sctp4; }
+@test "resolver-down: rawproto4" { leak_cell resolver-down rawproto4; }
+@test "resolver-down: ping4" { leak_cell resolver-down ping4; }
+@test "resolver-down: ping6" { leak_cell resolver-down ping6; }
+@test "resolver-down: icmp-error4" { leak_cell resolver-down icmp-error4; }
+@test "resolver-down: icmp-error6" { leak_cell resolver-down icmp-error6; }
+@test "resolver-down: reject-icmp4" { leak_cell resolver-down reject-icmp4; }
+@test "resolver-down: reject-icmp6" { leak_cell resolver-down reject-icmp6; }
+@test "resolver-down: fwd-dig4" { leak_cell resolver-down fwd-dig4; }
+@test "resolver-down: fwd-dig6" { leak_cell resolver-down fwd-dig6; }
+@test "resolver-down: fwd-udp-other" { leak_cell resolver-down fwd-udp-other; }
+@test "resolver-down: fwd-udplite" { leak_cell resolver-down fwd-udplite; }
+@test "resolver-down: fwd-tcp53" { leak_cell resolver-down fwd-tcp53; }
+@test "resolver-down: fwd-spoofed" { leak_cell resolver-down fwd-spoofed; }
 
 # ---------------------------------------------------------------------------------------------
 # max-pending-exhausted
@@ -226,6 +339,24 @@ teardown() {
 @test "max-pending-exhausted: udp-llmnr-5355" { leak_cell max-pending-exhausted udp-llmnr-5355; }
 @test "max-pending-exhausted: udp-ntp-123" { leak_cell max-pending-exhausted udp-ntp-123; }
 @test "max-pending-exhausted: udp-quic-443" { leak_cell max-pending-exhausted udp-quic-443; }
+@test "max-pending-exhausted: freebind4" { leak_cell max-pending-exhausted freebind4; }
+@test "max-pending-exhausted: freebind6" { leak_cell max-pending-exhausted freebind6; }
+@test "max-pending-exhausted: udplite4" { leak_cell max-pending-exhausted udplite4; }
+@test "max-pending-exhausted: udplite6" { leak_cell max-pending-exhausted udplite6; }
+@test "max-pending-exhausted: sctp4" { leak_cell max-pending-exhausted sctp4; }
+@test "max-pending-exhausted: rawproto4" { leak_cell max-pending-exhausted rawproto4; }
+@test "max-pending-exhausted: ping4" { leak_cell max-pending-exhausted ping4; }
+@test "max-pending-exhausted: ping6" { leak_cell max-pending-exhausted ping6; }
+@test "max-pending-exhausted: icmp-error4" { leak_cell max-pending-exhausted icmp-error4; }
+@test "max-pending-exhausted: icmp-error6" { leak_cell max-pending-exhausted icmp-error6; }
+@test "max-pending-exhausted: reject-icmp4" { leak_cell max-pending-exhausted reject-icmp4; }
+@test "max-pending-exhausted: reject-icmp6" { leak_cell max-pending-exhausted reject-icmp6; }
+@test "max-pending-exhausted: fwd-dig4" { leak_cell max-pending-exhausted fwd-dig4; }
+@test "max-pending-exhausted: fwd-dig6" { leak_cell max-pending-exhausted fwd-dig6; }
+@test "max-pending-exhausted: fwd-udp-other" { leak_cell max-pending-exhausted fwd-udp-other; }
+@test "max-pending-exhausted: fwd-udplite" { leak_cell max-pending-exhausted fwd-udplite; }
+@test "max-pending-exhausted: fwd-tcp53" { leak_cell max-pending-exhausted fwd-tcp53; }
+@test "max-pending-exhausted: fwd-spoofed" { leak_cell max-pending-exhausted fwd-spoofed; }
 
 # ---------------------------------------------------------------------------------------------
 

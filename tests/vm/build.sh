@@ -4,10 +4,11 @@
 # OUTDIR/vmlinuz            Debian's stock kernel (the linux-image-<ver>-amd64 that
 #                           linux-image-amd64 depends on), fetched with apt-get download and
 #                           unpacked with dpkg-deb -x; never installed on the host.
-# OUTDIR/initramfs.cpio.gz  busybox-static, the netfilter modules and their dependency closure,
-#                           dnsfence, nft, unbound, microsocks, kdig, ip (with their libraries, as
-#                           ldd lists them), dnsfence-firewall + nftables/dnsfence.nft, and
-#                           tests/vm/init as /init.
+# OUTDIR/initramfs.cpio.gz  busybox-static, the netfilter and sock_diag modules and their
+#                           dependency closure, dnsfence, dfprobe (tests/tools/dfprobe.c), nft,
+#                           unbound, microsocks, kdig, ip, util-linux's setpriv (busybox's has no
+#                           --reuid) (with their libraries, as ldd lists them),
+#                           dnsfence-firewall + nftables/dnsfence.nft, and tests/vm/init as /init.
 # OUTDIR/kernel/<pkg>/      the unpacked kernel package with depmod run: the cache that makes a
 #                           rerun fast (the .deb itself is deleted once unpacked).
 #
@@ -15,7 +16,8 @@
 # had, packages that cannot be installed): the reason is the last line on stderr, and run.sh turns
 # it into a SKIP; 1 anything else (a build failure).
 #
-# Environment: DNSFENCE (the daemon binary; default build/dnsfence, made with `make` if needed).
+# Environment: DNSFENCE (the daemon binary; default build/dnsfence, made with `make` if needed),
+# DFPROBE (the probe; default build/dfprobe, made with `make` if needed).
 set -euo pipefail
 
 [[ $# -eq 1 ]] || { echo "usage: $0 OUTDIR" >&2; exit 1; }
@@ -38,7 +40,7 @@ cannot() { printf 'vm build: cannot: %s\n' "$*" >&2; exit 77; }
 # Host packages: only those missing, and never start a packaged daemon (unbound) on the host.
 
 HOST_PKGS="qemu-system-x86 busybox-static cpio kmod nftables unbound microsocks knot-dnsutils
-	iproute2"
+	iproute2 util-linux"
 apt_updated=0
 apt_update() {
 	((apt_updated)) && return 0
@@ -124,8 +126,14 @@ if [[ -z ${DNSFENCE:-} ]]; then
 	make -C "$REPO" -s build/dnsfence >&2 || { log "make build/dnsfence failed"; exit 1; }
 fi
 [[ -x $DNSFENCE ]] || { log "no dnsfence binary at $DNSFENCE"; exit 1; }
+if [[ -z ${DFPROBE:-} ]]; then
+	DFPROBE=$REPO/build/dfprobe
+	make -C "$REPO" -s build/dfprobe >&2 || { log "make build/dfprobe failed"; exit 1; }
+fi
+[[ -x $DFPROBE ]] || { log "no dfprobe binary at $DFPROBE"; exit 1; }
 
-BINS="$DNSFENCE /usr/sbin/nft /usr/sbin/unbound /usr/bin/microsocks /usr/bin/kdig /usr/sbin/ip"
+BINS="$DNSFENCE $DFPROBE /usr/sbin/nft /usr/sbin/unbound /usr/bin/microsocks /usr/bin/kdig
+	/usr/sbin/ip /usr/bin/setpriv"
 for b in $BINS; do
 	[[ -x $b ]] || { log "missing $b"; exit 1; }
 done
@@ -144,10 +152,12 @@ if [[ -f $IMG && -f $OUT/vmlinuz && -f $OUT/kver ]] && [[ $(cat "$OUT/kver") == 
 	fi
 fi
 
-# Modules: everything the ruleset, the queue, the leak watch and the veth pair need, and their
+# Modules: everything the ruleset (fib for queue_pre), the queue, the leak watch, the test's own
+# reject rule and the veth pairs need, sock_diag for dnsfence's socks-owner check, and their
 # dependency closure as modprobe computes it from the package's own modules.dep.
 MODULES="nfnetlink nf_tables nft_queue nfnetlink_queue nf_conntrack nf_nat nft_nat nft_redir
-	nft_ct nft_chain_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet veth"
+	nft_ct nft_chain_nat nft_fib nft_fib_ipv4 nft_fib_ipv6 nft_fib_inet nf_reject_ipv4
+	nf_reject_ipv6 nft_reject nft_reject_inet veth inet_diag tcp_diag"
 
 ROOT=$OUT/root
 rm -rf "$ROOT"
@@ -185,6 +195,8 @@ install_bin() {	# binary, path in the guest
 }
 
 install_bin "$DNSFENCE" /usr/sbin/dnsfence
+install_bin "$DFPROBE" /usr/bin/dfprobe
+install_bin /usr/bin/setpriv /usr/bin/setpriv
 install_bin /usr/sbin/nft /usr/sbin/nft
 install_bin /usr/sbin/unbound /usr/sbin/unbound
 install_bin /usr/bin/microsocks /usr/bin/microsocks

@@ -4,18 +4,21 @@
 # Prints TAP: one line per guest result, then the plan. See tests/vm/README.md.
 #
 # Environment: DNSFENCE_VM_DIR (build output, default build/vm), DNSFENCE_VM_TIMEOUT (seconds
-# for the whole boot, default 180), DNSFENCE (daemon binary, passed to build.sh).
+# for the whole boot, default 270), DNSFENCE and DFPROBE (daemon and probe binaries, passed to
+# build.sh).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${DNSFENCE_VM_DIR:-$REPO/build/vm}
-TMO=${DNSFENCE_VM_TIMEOUT:-180}
+TMO=${DNSFENCE_VM_TIMEOUT:-270}
 
 # The results the guest's /init reports, in order. One missing is a failure (crash, timeout).
 EXPECTED=(
 	"kernel modules load"
 	"uplink namespace with unbound and microsocks"
+	"namespace ct forwarded through the guest"
 	"leak watch sees UDP without the ruleset (control)"
+	"leak watch sees other protocols, ICMP, foreign sources and ct without the ruleset (control)"
 	"dnsfence-firewall check validates the native queue ruleset"
 	"dnsfence-firewall load --backend nftables"
 	"dnsfence starts (queue bound)"
@@ -25,10 +28,28 @@ EXPECTED=(
 	"a.test AAAA over IPv6 via nft queue"
 	"a.test A over TCP redirected to dnsfence"
 	"non-DNS UDP dropped by 'all other UDP'"
+	"a foreign source (IP_FREEBIND, uid 65534) is never answered, no reflection (dnsfence running)"
+	"UDP-Lite (uid 65534), SCTP, protocol 253 dropped by 'other protocols' (dnsfence running)"
+	"ICMP echo (uid 65534) dropped, IPv4 and IPv6 (dnsfence running)"
+	"ICMP and ICMPv6 errors quoting a DNS reply dropped (dnsfence running)"
+	"a reply rejected by the guest's input rule, its ICMP error never reaches the uplink"
+	"ct's queries answered through dnsfence from the address asked (IPv4, IPv6)"
+	"ct's non-DNS UDP, UDP-Lite, protocol 253 and TCP/53 dropped in forward (dnsfence running)"
+	"ct's queries from an off-link source are never answered (dnsfence running)"
 	"dnsfence exits cleanly on SIGTERM"
 	"queries time out with dnsfence stopped (fail closed)"
+	"a foreign source (IP_FREEBIND, uid 65534) is never answered, no reflection (dnsfence stopped)"
+	"UDP-Lite (uid 65534), SCTP, protocol 253 dropped by 'other protocols' (dnsfence stopped)"
+	"ICMP echo (uid 65534) dropped, IPv4 and IPv6 (dnsfence stopped)"
+	"ICMP and ICMPv6 errors quoting a DNS reply dropped (dnsfence stopped)"
+	"ct's queries, spoofed or not, time out (dnsfence stopped)"
+	"ct's non-DNS UDP, UDP-Lite, protocol 253 and TCP/53 dropped in forward (dnsfence stopped)"
+	"TCP hijack, uid 65534 cannot bind port 54 with dnsfence stopped (control 9054)"
+	"TCP hijack, dnsfence-firewall and dnsfence refuse the unprivileged port 9054"
 	"no UDP and no TCP DNS reached the uplink"
+	"no ICMP, no other protocol and nothing from ct reached the uplink"
 	"dnsfence-firewall status shows loaded and counters"
+	"dnsfence-firewall status names a deleted chain (exit 1); load restores it"
 	"dnsfence-firewall unload removes the table"
 	"UDP reaches the uplink again after unload (control)"
 )
@@ -71,6 +92,7 @@ qrc=$?
 t1=$(date +%s)
 tr -d '\r' <"$console" >"$console.txt"
 echo "# vm: qemu ran $((t1 - t0)) s, exit $qrc; console in $console.txt"
+grep -a '^VMDIAG summary: ' "$console.txt" | sed 's/^VMDIAG summary: /# vm: /'
 n=0
 failed=0
 seen=$'\n'
