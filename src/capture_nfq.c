@@ -56,6 +56,9 @@ queue_bound_elsewhere(uint16_t q)
 	return found;
 }
 
+static int packet_cb(const struct nlmsghdr *, void *);
+static int verdict_drop_upto(struct capture *, uint32_t);
+
 /* Send one config message with NLM_F_ACK and wait for the kernel's answer. */
 static int
 config_ack(struct capture *c, struct nlmsghdr *nlh)
@@ -83,13 +86,23 @@ config_ack(struct capture *c, struct nlmsghdr *nlh)
 		}
 		if ((n = mnl_socket_recvfrom(c->nl, buf, sizeof(buf))) == -1)
 			return -1;
-		rc = mnl_cb_run(buf, (size_t)n, c->seq, c->portid, NULL, NULL);
+		/*
+		 * A queued packet may arrive before the ACK (a reload re-tunes a busy queue):
+		 * it is handled like any other, and dropped by the verdict below, never just
+		 * swallowed unanswered.
+		 */
+		rc = mnl_cb_run(buf, (size_t)n, c->seq, c->portid, c->cb ? packet_cb : NULL, c);
 		if (rc == -1)
 			return -1;	/* errno from the kernel's NLMSG_ERROR */
 		if (rc == MNL_CB_STOP)
-			return 0;
-		/* a queued packet may arrive before the ACK is read: keep waiting */
+			break;
 	}
+	if (c->have_id) {
+		c->have_id = 0;
+		if (verdict_drop_upto(c, c->last_id) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static void

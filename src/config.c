@@ -464,66 +464,68 @@ config_parse(struct config *c, const char *file, const char *text, size_t len,
 	return 0;
 }
 
-#define CONFIG_MAX_FILE	(1u << 20)	/* a config file larger than this is refused */
-
-static int
-load_file(struct config *c, FILE *f, const char *path, char *err, size_t errlen);
-
 int
-config_load(struct config *c, const char *path, int missing_ok, char *err, size_t errlen)
+config_read_file(const char *path, int missing_ok, char *buf, size_t cap, size_t *len, int *have,
+    char *err, size_t errlen)
 {
 	FILE *f;
+	size_t n;
+	int bad;
 
-	snprintf(c->path, sizeof(c->path), "%s", path);
+	*len = 0;
+	*have = 0;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && missing_ok)
 			return 0;
 		return seterr(err, errlen, path, 0, "%s", strerror(errno));
 	}
-	return load_file(c, f, path, err, errlen);
+	n = fread(buf, 1, cap, f);
+	bad = ferror(f);
+	/* one byte more than fits tells a file that is too large */
+	if (!bad && n == cap && fgetc(f) != EOF) {
+		fclose(f);
+		return seterr(err, errlen, path, 0, "larger than %zu bytes", cap);
+	}
+	fclose(f);
+	if (bad)
+		return seterr(err, errlen, path, 0, "read error");
+	*len = n;
+	*have = 1;
+	return 0;
 }
 
 int
-config_load_at(struct config *c, int dirfd, const char *name, const char *path, int missing_ok,
-    char *err, size_t errlen)
+config_load(struct config *c, const char *path, int missing_ok, char *err, size_t errlen)
 {
-	FILE *f;
-	int fd;
+	static char text[CONFIG_MAX_FILE];
+	size_t n;
+	int have;
 
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		return seterr(err, errlen, path, 0, "%s", strerror(errno));
-	}
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return seterr(err, errlen, path, 0, "%s", strerror(errno));
-	}
-	return load_file(c, f, path, err, errlen);
+	if (config_read_file(path, missing_ok, text, sizeof(text), &n, &have, err, errlen) == -1)
+		return -1;
+	return have ? config_parse(c, path, text, n, err, errlen) : 0;
 }
 
-static int
-load_file(struct config *c, FILE *f, const char *path, char *err, size_t errlen)
+int
+config_build(struct config *c, const char *path, const char *text, size_t len, int have_text,
+    char *const *kv, size_t nkv, char *err, size_t errlen)
 {
-	char *text;
-	size_t n;
-	int rc;
-
-	if ((text = malloc(CONFIG_MAX_FILE + 1)) == NULL) {
-		fclose(f);
-		return seterr(err, errlen, path, 0, "out of memory");
+	config_defaults(c);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (have_text && config_parse(c, path, text, len, err, errlen) == -1)
+		return -1;
+	/* A resolver or listen-tcp on the command line replaces the file's, as other keys do. */
+	for (size_t i = 0; i + 1 < nkv; i += 2) {
+		if (strcmp(kv[i], "resolver") == 0)
+			c->nresolvers_from_user = 0;
+		if (strcmp(kv[i], "listen-tcp") == 0)
+			c->nlisten_from_user = 0;
 	}
-	n = fread(text, 1, CONFIG_MAX_FILE + 1, f);
-	if (ferror(f))
-		rc = seterr(err, errlen, path, 0, "read error");
-	else if (n > CONFIG_MAX_FILE)
-		rc = seterr(err, errlen, path, 0, "larger than %u bytes", CONFIG_MAX_FILE);
-	else
-		rc = config_parse(c, path, text, n, err, errlen);
-	free(text);
-	fclose(f);
-	return rc;
+	for (size_t i = 0; i + 1 < nkv; i += 2)
+		if (config_set(c, kv[i], kv[i + 1], "command line", 0, err, errlen) == -1)
+			return -1;
+	return config_finish(c, err, errlen);
 }
 
 int

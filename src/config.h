@@ -92,12 +92,25 @@ int	config_set(struct config *, const char *key, const char *value,
 int	config_parse(struct config *, const char *file, const char *text, size_t len,
 	    char *err, size_t errlen);
 
+#define CONFIG_MAX_FILE	65536	/* a configuration file larger than this is refused */
+
+/*
+ * Read a configuration file's bytes into buf (at most cap): 0 with *len and *have = 1; 0
+ * with *have = 0 if it is missing and missing_ok; or -1 with err ("path: reason").
+ */
+int	config_read_file(const char *path, int missing_ok, char *buf, size_t cap, size_t *len,
+	    int *have, char *err, size_t errlen);
+
 /* Read and parse a file. A missing default file is not an error if missing_ok. */
 int	config_load(struct config *, const char *path, int missing_ok, char *err, size_t errlen);
 
-/* The same, opening name relative to directory dirfd (after chroot, on SIGHUP). */
-int	config_load_at(struct config *, int dirfd, const char *name, const char *path,
-	    int missing_ok, char *err, size_t errlen);
+/*
+ * A whole configuration: the defaults, then text (the file's bytes if have_text; path
+ * names it in messages), then the command line's key/value pairs kv[0..nkv) (a resolver or
+ * listen-tcp there replaces the file's lines), then config_finish. 0, or -1 with err.
+ */
+int	config_build(struct config *, const char *path, const char *text, size_t len,
+	    int have_text, char *const *kv, size_t nkv, char *err, size_t errlen);
 
 /* Checks across keys once everything is read (e.g. at least one resolver). */
 int	config_finish(struct config *, char *err, size_t errlen);

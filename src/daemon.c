@@ -15,11 +15,13 @@
 
 #include "daemon.h"
 #include "dns.h"
+#include "imsg.h"
 #include "log.h"
 
 #define EV_CAPTURE	1
 #define EV_SIGNAL	2
 #define EV_RTNL		3
+#define EV_IMSG		4
 #define MAX_EVENTS	64	/* epoll events handled per wake-up */
 #define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
 
@@ -54,32 +56,6 @@ rl_ok(struct ratelimit *rl, uint64_t now)
 	rl->suppressed = 0;
 	rl->next_ms = now + RATELIMIT_MS;
 	return 1;
-}
-
-int
-daemon_config(const struct config_source *src, struct config *cfg, char *err, size_t errlen)
-{
-	config_defaults(cfg);
-	if (src->dirfd != -1) {
-		if (config_load_at(cfg, src->dirfd, src->base, src->path, src->missing_ok, err,
-		    errlen) == -1)
-			return -1;
-	} else if (src->base == NULL) {		/* at start-up, before the directory is kept */
-		if (config_load(cfg, src->path, src->missing_ok, err, errlen) == -1)
-			return -1;
-	}	/* else its directory was missing at start: the file is still taken as absent */
-	/* A resolver or listen-tcp on the command line replaces the file's, as other keys do. */
-	for (int i = 0; i + 1 < src->noverrides; i += 2) {
-		if (strcmp(src->overrides[i], "resolver") == 0)
-			cfg->nresolvers_from_user = 0;
-		if (strcmp(src->overrides[i], "listen-tcp") == 0)
-			cfg->nlisten_from_user = 0;
-	}
-	for (int i = 0; i + 1 < src->noverrides; i += 2)
-		if (config_set(cfg, src->overrides[i], src->overrides[i + 1], "command line", 0,
-		    err, errlen) == -1)
-			return -1;
-	return config_finish(cfg, err, errlen);
 }
 
 static const char *
@@ -220,7 +196,8 @@ on_lost(void *arg, int32_t conn)
 	struct daemon *d = arg;
 
 	/* Re-send what was in flight there, in its order, within each query's own deadline. */
-	d->st.resends += pending_requeue_conn(&d->pend, conn, d->cfg.max_retries, give_up, d);
+	d->st.resends += pending_requeue_conn(&d->pend, conn, d->cfg.max_retries, !d->reloading,
+	    give_up, d);
 	dispatch(d, upstream_slot_of(&d->up, conn), daemon_now_ms());
 }
 
@@ -825,14 +802,36 @@ static const struct upstream_ops ops = { on_answer, on_lost, on_ready, on_want }
 static const struct tcpserve_ops tops = { on_tcp_query };
 static const struct resolve_ops rops = { on_resolved };
 
+/*
+ * Apply a configuration the parent read on SIGHUP (it checked it already; it is parsed again
+ * here from the message, so nothing but the parser sees its bytes). What needs privilege or
+ * a new socket changes only on restart.
+ */
 static void
-reload(struct daemon *d)
+reload(struct daemon *d, const struct imsg *m)
 {
+	static char words[IMSG_NOVER_MAX * 2][IMSG_WORD_MAX + 1];
+	static char *kv[IMSG_NOVER_MAX * 2];
+	struct imsg_config ic;
 	struct config n;
 	char err[CONFIG_ERRLEN + 64];
+	int e, retune;
 
-	log_reopen();
-	if (daemon_config(&d->src, &n, err, sizeof(err)) == -1) {
+	if ((e = imsg_config(m, &ic)) != IMSG_OK) {
+		log_warnx("reload: configuration message: %s; keeping the running one",
+		    imsg_strerror(e));
+		return;
+	}
+	for (size_t i = 0; i < ic.nover; i++) {
+		memcpy(words[2 * i], ic.over[i].key, ic.over[i].klen);
+		words[2 * i][ic.over[i].klen] = '\0';
+		memcpy(words[2 * i + 1], ic.over[i].val, ic.over[i].vlen);
+		words[2 * i + 1][ic.over[i].vlen] = '\0';
+		kv[2 * i] = words[2 * i];
+		kv[2 * i + 1] = words[2 * i + 1];
+	}
+	if (config_build(&n, d->cfg.path, (const char *)ic.text, ic.textlen, ic.have_text, kv,
+	    2 * ic.nover, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
@@ -862,14 +861,10 @@ reload(struct daemon *d)
 	if (n.max_inflight > n.max_pending)
 		n.max_inflight = n.max_pending;
 	d->pend.limit = n.max_pending;
-	if (n.mark != d->cfg.mark && inject_setmark(&d->inj, INJECT_LOCAL, n.mark) == -1) {
-		log_warn("reload: cannot set mark 0x%x; keeping 0x%x", n.mark, d->cfg.mark);
+	if (n.mark != d->cfg.mark || n.mark_forward != d->cfg.mark_forward) {
+		/* the worker may not set SO_MARK (seccomp): the marks are the rules' contract */
+		log_warnx("reload: mark and mark-forward change only on restart");
 		n.mark = d->cfg.mark;
-	}
-	if (n.mark_forward != d->cfg.mark_forward &&
-	    inject_setmark(&d->inj, INJECT_FORWARD, n.mark_forward) == -1) {
-		log_warn("reload: cannot set mark-forward 0x%x; keeping 0x%x", n.mark_forward,
-		    d->cfg.mark_forward);
 		n.mark_forward = d->cfg.mark_forward;
 	}
 	if (strcmp(n.socks_owner, d->cfg.socks_owner) != 0) {
@@ -880,9 +875,6 @@ reload(struct daemon *d)
 		log_warnx("reload: max-local-addresses changes only on restart");
 		n.max_local_addresses = d->cfg.max_local_addresses;
 	}
-	if ((n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen) &&
-	    capture_tune(d->cap, n.rcvbuf, n.queue_maxlen) == -1)
-		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
 	if (n.isolate != d->cfg.isolate || n.max_isolation_keys != d->cfg.max_isolation_keys ||
 	    n.max_resolves != d->cfg.max_resolves) {
 		log_warnx("reload: isolate, max-isolation-keys and max-resolves change only on "
@@ -891,6 +883,7 @@ reload(struct daemon *d)
 		n.max_isolation_keys = d->cfg.max_isolation_keys;
 		n.max_resolves = d->cfg.max_resolves;
 	}
+	retune = n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen;
 	if (upstream_changed(&d->cfg, &n)) {
 		struct upstream_slot *keep = calloc(d->up.nslots, sizeof(*keep));
 		uint32_t nkeep = d->up.nslots;
@@ -898,7 +891,10 @@ reload(struct daemon *d)
 		if (keep == NULL)
 			fatal("reload");
 		memcpy(keep, d->up.slots, nkeep * sizeof(*keep));
-		upstream_close_all(&d->up);	/* in-flight queries go back to waiting */
+		/* In-flight queries go back to waiting, to be sent again: not a retry. */
+		d->reloading = 1;
+		upstream_close_all(&d->up);
+		d->reloading = 0;
 		upstream_destroy(&d->up);
 		d->cfg = n;
 		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret,
@@ -911,7 +907,10 @@ reload(struct daemon *d)
 	} else
 		d->cfg = n;
 	policy_init(&d->pol, &d->cfg);
-	log_info("reload: configuration reloaded from %s", d->src.path);
+	/* last: packets read while the kernel acknowledges take the new settings */
+	if (retune && capture_tune(d->cap, d->cfg.rcvbuf, d->cfg.queue_maxlen) == -1)
+		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
+	log_info("reload: configuration reloaded from %s", d->cfg.path);
 }
 
 static void
@@ -927,21 +926,70 @@ on_signal(struct daemon *d)
 			d->quit = 1;
 			break;
 		case SIGHUP:
-			reload(d);
+			/* the parent reads the configuration and sends it (imsg) */
 			break;
 		case SIGUSR1:
 			log_stats(d);
 			break;
+		}
+	}
+}
+
+/* Messages from the parent. Its channel closing means it is gone: so do we. */
+static void
+on_imsg(struct daemon *d)
+{
+	static uint8_t buf[IMSG_MAX + 1];
+
+	for (;;) {
+		ssize_t n = recv(d->imsg_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct imsg m;
+		int e;
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			log_warnx("the parent closed its channel: exiting");
+			d->quit = 1;
+			return;
+		}
+		if ((e = imsg_parse(buf, (size_t)n, 0, &m)) != IMSG_OK) {
+			log_warnx("message from the parent: %s: ignored", imsg_strerror(e));
+			continue;
+		}
+		switch (m.type) {
+		case IMSG_CONFIG:
+			reload(d, &m);
+			break;
+		case IMSG_STATS:
+			log_stats(d);
+			break;
+		case IMSG_QUIT:
+			log_info("asked to exit");
+			d->quit = 1;
+			break;
+		case IMSG_TESTHOOK:
 #ifdef DNSFENCE_TEST_HOOKS
-		case SIGUSR2:
 			/* Test builds only: a system call outside the seccomp list. */
 			log_info("test hook: calling ptrace, which seccomp must refuse");
 			(void)syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
 			log_warnx("test hook: ptrace returned: seccomp is not enforcing");
-			break;
 #endif
+			break;
 		}
 	}
+}
+
+void
+daemon_attach(struct daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_IMSG };
+
+	d->imsg_fd = fd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl");
 }
 
 static void
@@ -1029,7 +1077,7 @@ socks_owner_open(struct daemon *d)
 }
 
 void
-daemon_open(struct daemon *d, const struct config *cfg, const struct config_source *src)
+daemon_open(struct daemon *d, const struct config *cfg)
 {
 	char err[256];
 	uint8_t raw[16];
@@ -1037,8 +1085,8 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 
 	memset(d, 0, sizeof(*d));
 	d->diag.fd = -1;
+	d->imsg_fd = -1;
 	d->cfg = *cfg;
-	d->src = *src;
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
 	sigemptyset(&set);
@@ -1046,9 +1094,6 @@ daemon_open(struct daemon *d, const struct config *cfg, const struct config_sour
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
-#ifdef DNSFENCE_TEST_HOOKS
-	sigaddset(&set, SIGUSR2);
-#endif
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		fatal("sigprocmask");
 	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
@@ -1097,6 +1142,12 @@ daemon_run(struct daemon *d)
 	log_info("ready: queue %u, mark 0x%x, socks %s, %zu resolver(s)",
 	    d->cfg.queue, d->cfg.mark, config_endpoint_str(&d->cfg.socks, sk, sizeof(sk)),
 	    d->cfg.nresolvers);
+	if (d->imsg_fd != -1) {
+		uint8_t m[IMSG_HDRLEN];
+
+		(void)send(d->imsg_fd, m, imsg_pack(m, sizeof(m), IMSG_READY, NULL, 0),
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	while (!d->quit) {
 		uint64_t now = daemon_now_ms(), next = timers(d, now);
 		int timeout, n;
@@ -1127,6 +1178,8 @@ daemon_run(struct daemon *d)
 				}
 			} else if (evs[i].data.u64 == EV_SIGNAL)
 				on_signal(d);
+			else if (evs[i].data.u64 == EV_IMSG)
+				on_imsg(d);
 			else if (evs[i].data.u64 == EV_RTNL) {
 				if (rtnl_read(&d->rtnl, &d->addrs) == -1 && rl_ok(&d->rl_capture, now))
 					log_warn("reading address changes");
@@ -1153,7 +1206,13 @@ daemon_close(struct daemon *d)
 	/* Whatever is still pending hears SERVFAIL now rather than a timeout. */
 	while ((p = pending_oldest(&d->pend)) != NULL)
 		fail_query(d, p, now);
-	capture_close(d->cap);	/* from here the kernel drops queued packets: fail closed */
+	daemon_forget(d);	/* the queue closes: from here the kernel drops (fail closed) */
+}
+
+void
+daemon_forget(struct daemon *d)
+{
+	capture_close(d->cap);
 	d->cap = NULL;
 	tcpserve_close(&d->ts);
 	resolve_destroy(&d->res);

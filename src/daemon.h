@@ -27,19 +27,9 @@ struct ratelimit {
 	uint64_t	suppressed;
 };
 
-/* Where the configuration came from, to read it again on SIGHUP. */
-struct config_source {
-	const char	*path;
-	int		 missing_ok;
-	int		 dirfd;		/* path's directory, for reading it after chroot; or -1 */
-	const char	*base;		/* path's last component */
-	char *const	*overrides;	/* key, value, key, value ... */
-	int		 noverrides;
-};
-
 struct daemon {
 	struct config		 cfg;
-	struct config_source	 src;
+	int			 imsg_fd;	/* the channel to the parent, or -1 */
 	struct capture		*cap;
 	struct inject		 inj;
 	struct upstream		 up;
@@ -56,6 +46,7 @@ struct daemon {
 	int			 epfd;
 	int			 sigfd;
 	int			 quit;
+	int			 reloading;	/* connections closed by a reload: no retry used */
 	uint64_t		 overruns;	/* kernel dropped: our socket buffer was full */
 	struct ratelimit	 rl_bad, rl_answer, rl_inject, rl_capture, rl_policy, rl_spoof;
 	uint8_t			 pkt[REPLY_BUFLEN];	/* reply being built */
@@ -64,13 +55,14 @@ struct daemon {
 	char			 secret[33];	/* SOCKS password of isolated keys, per run */
 };
 
-/* Read the configuration: file, then overrides, then cross-checks. 0 or -1 with err. */
-int	daemon_config(const struct config_source *, struct config *, char *err, size_t errlen);
-
 /* Open the queue, raw sockets, epoll, signals. Errors are fatal, with a clear message. */
-void	daemon_open(struct daemon *, const struct config *, const struct config_source *);
+void	daemon_open(struct daemon *, const struct config *);
+/* The worker: its channel to the parent (configuration, signals as messages; EOF = exit). */
+void	daemon_attach(struct daemon *, int imsg_fd);
 int	daemon_run(struct daemon *);
 void	daemon_close(struct daemon *);
+/* The parent after fork: close its copies of everything the worker uses, touching nothing. */
+void	daemon_forget(struct daemon *);
 
 uint64_t daemon_now_ms(void);
 

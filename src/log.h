@@ -7,10 +7,14 @@
 #define LOG_FMT(a, b) __attribute__((format(printf, a, b)))
 
 void	log_init(int foreground, int verbose);
+/* The worker: every line goes to the parent over fd (IMSG_LOG), never blocking. */
+void	log_to_peer(int fd);
+/* The parent: write one finished line (a worker's) to stderr or syslog. */
+void	log_raw(int priority, const char *msg);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_reopen(void);
-uint64_t log_dropped(void);	/* syslog lines dropped because the socket was full */
+uint64_t log_dropped(void);	/* lines dropped: the socket (syslog, the parent) was full */
 
 void	log_warn(const char *, ...) LOG_FMT(1, 2);	/* appends strerror(errno) */
 void	log_warnx(const char *, ...) LOG_FMT(1, 2);

@@ -1,4 +1,9 @@
-/* main.c: options, configuration, start-up order, run. */
+/*
+ * main.c: options, configuration, start-up order. Everything that needs privilege is opened
+ * first; then the process splits: the worker (all packet and network work, unprivileged,
+ * chrooted, seccomp) and the privileged parent (configuration, logs, signals). See
+ * docs/security.md.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,9 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <signal.h>
+
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "parent.h"
 #include "privs.h"
 
 #ifndef DNSFENCE_VERSION
@@ -25,61 +35,49 @@ usage(void)
 	exit(1);
 }
 
-/* Keep the configuration's directory open: SIGHUP reads the file through it after chroot. */
-static void
-config_dir_open(struct config_source *src)
-{
-	static char dir[PATH_MAX];
-	const char *slash = strrchr(src->path, '/');
-
-	if (slash == NULL) {
-		snprintf(dir, sizeof(dir), ".");
-		src->base = src->path;
-	} else {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - src->path), src->path);
-		if (dir[0] == '\0')
-			snprintf(dir, sizeof(dir), "/");
-		src->base = slash + 1;
-	}
-	if ((src->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 &&
-	    !(src->missing_ok && errno == ENOENT))
-		fatal("open %s", dir);
-}
-
 int
 main(int argc, char *argv[])
 {
 	static char *over[2 * MAX_OVERRIDES];
+	static char text[CONFIG_MAX_FILE];
 	static struct daemon d;
-	struct config_source src = { DEFAULT_CONF, 1, -1, NULL, over, 0 };
+	const char *path = DEFAULT_CONF;
+	size_t nover = 0, len;
+	struct parent par;
 	struct privs pv;
 	struct config cfg;
 	char err[CONFIG_ERRLEN + 64];
-	int foreground = 0, verbose = 0, check = 0, conf_given = 0;
+	int foreground = 0, verbose = 0, check = 0, conf_given = 0, have, sv[2], devnull;
+	pid_t pid;
 
+	/* Nothing inherited beyond stdin, stdout and stderr reaches the worker. */
+	if (close_range(3, ~0u, 0) == -1 && errno != ENOSYS) {
+		perror("dnsfence: close_range");
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
 			const char *eq = strchr(a, '=');
 
-			if (src.noverrides == 2 * MAX_OVERRIDES) {
+			if (nover == 2 * MAX_OVERRIDES) {
 				fprintf(stderr, "dnsfence: more than %d --key options\n",
 				    MAX_OVERRIDES);
 				return 1;
 			}
 			if (eq != NULL) {
-				over[src.noverrides++] = strndup(a + 2, (size_t)(eq - a - 2));
-				over[src.noverrides++] = strdup(eq + 1);
+				over[nover++] = strndup(a + 2, (size_t)(eq - a - 2));
+				over[nover++] = strdup(eq + 1);
 			} else {
 				if (i + 1 >= argc) {
 					fprintf(stderr, "dnsfence: %s needs a value\n", a);
 					exit(1);
 				}
-				over[src.noverrides++] = strdup(a + 2);
-				over[src.noverrides++] = strdup(argv[++i]);
+				over[nover++] = strdup(a + 2);
+				over[nover++] = strdup(argv[++i]);
 			}
-			if (over[src.noverrides - 1] == NULL || over[src.noverrides - 2] == NULL) {
+			if (over[nover - 1] == NULL || over[nover - 2] == NULL) {
 				fprintf(stderr, "dnsfence: out of memory\n");
 				return 1;
 			}
@@ -103,9 +101,9 @@ main(int argc, char *argv[])
 				return 0;
 			case 'c':
 				if (f[1] != '\0')
-					src.path = f + 1;
+					path = f + 1;
 				else if (i + 1 < argc)
-					src.path = argv[++i];
+					path = argv[++i];
 				else
 					usage();
 				conf_given = 1;
@@ -116,14 +114,16 @@ main(int argc, char *argv[])
 			}
 		}
 	}
-	src.missing_ok = !conf_given;	/* the default file may be absent: built-in defaults */
 
-	if (daemon_config(&src, &cfg, err, sizeof(err)) == -1) {
+	/* The default file may be absent: built-in defaults. */
+	if (config_read_file(path, !conf_given, text, sizeof(text), &len, &have, err,
+	    sizeof(err)) == -1 ||
+	    config_build(&cfg, path, text, len, have, over, nover, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	if (check) {
-		fprintf(stderr, "%s: configuration OK\n", conf_given ? src.path : DEFAULT_CONF);
+		fprintf(stderr, "%s: configuration OK\n", path);
 		return 0;
 	}
 	log_init(1, verbose);
@@ -131,16 +131,40 @@ main(int argc, char *argv[])
 		fatalx("must be started as root: it binds NFQUEUE %u and opens raw sockets",
 		    cfg.queue);
 	privs_prepare(&cfg, &pv);	/* the user exists, the chroot is safe */
-	config_dir_open(&src);		/* to read the configuration again after chroot */
-	daemon_open(&d, &cfg, &src);	/* queue bound, sockets open: errors are fatal */
+	daemon_open(&d, &cfg);		/* queue bound, sockets open: errors are fatal */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init(0, verbose);
 	}
-	privs_drop(&cfg, &pv, src.dirfd);
-	daemon_run(&d);
-	daemon_close(&d);
-	log_info("exited cleanly");
-	return 0;
+	/* The worker's standard descriptors: /dev/null, not the files they were started with. */
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	parent_signals();		/* blocked before fork: no signal is lost in between */
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		/* The worker. */
+		close(sv[0]);
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(devnull, fd) == -1)
+				fatal("dup2");
+		close(devnull);
+		log_to_peer(sv[1]);
+		privs_drop(&cfg, &pv);
+		daemon_attach(&d, sv[1]);
+		daemon_run(&d);
+		daemon_close(&d);
+		log_info("exited cleanly");
+		return 0;
+	}
+	/* The parent: none of the worker's sockets, none of its privileges beyond its own. */
+	close(sv[1]);
+	close(devnull);
+	daemon_forget(&d);
+	privs_parent();
+	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover };
+	return parent_run(&par);
 }

@@ -249,7 +249,7 @@ pending_unbind(struct pending_table *t, struct pending *p)
 }
 
 uint32_t
-pending_requeue_conn(struct pending_table *t, int32_t conn, uint32_t max_retries,
+pending_requeue_conn(struct pending_table *t, int32_t conn, uint32_t max_retries, int count,
     void (*give_up)(void *, struct pending *), void *arg)
 {
 	uint32_t n = 0, i = t->tail;
@@ -264,11 +264,11 @@ pending_requeue_conn(struct pending_table *t, int32_t conn, uint32_t max_retries
 		i = p->prev;	/* before give_up can free p */
 		if (p->state != PENDING_SENT || p->conn != conn)
 			continue;
-		if (p->retries >= max_retries) {
+		if (count && p->retries >= max_retries) {
 			give_up(arg, p);
 			continue;
 		}
-		p->retries++;
+		p->retries += count != 0;
 		pending_unbind(t, p);
 		n++;
 	}

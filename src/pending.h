@@ -87,12 +87,12 @@ void	pending_unbind(struct pending_table *, struct pending *);
 
 /*
  * Connection conn was lost: every entry SENT on it goes back to the head of its wait list,
- * in the order it was first sent (oldest first), with one more re-send counted. An entry
- * that has had max_retries already is handed to give_up instead, which must remove it.
- * Returns how many were re-queued.
+ * in the order it was first sent (oldest first). With count, one more re-send is counted,
+ * and an entry that has had max_retries already is handed to give_up instead, which must
+ * remove it; without (a reload closed it), none is. Returns how many were re-queued.
  */
 uint32_t pending_requeue_conn(struct pending_table *, int32_t conn, uint32_t max_retries,
-	    void (*give_up)(void *, struct pending *), void *arg);
+	    int count, void (*give_up)(void *, struct pending *), void *arg);
 
 struct pending *pending_lookup(const struct pending_table *, int32_t conn, uint16_t up_id);
 

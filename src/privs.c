@@ -2,6 +2,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <errno.h>
@@ -47,37 +53,56 @@ privs_prepare(const struct config *cfg, struct privs *pv)
 }
 
 /*
- * The system calls the run loop makes, and why (docs/security.md has the same list).
- * Everything else kills the process.
+ * The system calls the worker's run loop makes, and why (docs/security.md has the same
+ * list). Everything else kills the process.
  */
-static const char *const allowed[] = {
-	"read", "write", "readv", "writev", "close",		/* signalfd, stderr, sockets */
+static const char *const worker_allowed[] = {
+	"read", "write", "readv", "writev", "close",		/* signalfd, sockets */
 	"epoll_wait", "epoll_pwait", "epoll_ctl",		/* the loop */
 	"recvfrom", "recvmsg", "recvmmsg",			/* queue, upstream, TCP clients */
-	"sendto", "sendmsg", "sendmmsg",			/* verdicts, replies, upstream */
+	"sendto", "sendmsg", "sendmmsg",			/* verdicts, replies, upstream, log */
 	"connect", "accept4", "shutdown",			/* upstream, TCP listener */
-	"getsockopt", "setsockopt", "getsockname",		/* SO_ERROR, TCP_NODELAY, orig dst */
-	"getpeername",						/* socks-owner: whose port */
-	"clock_gettime", "gettimeofday", "time",		/* deadlines, log stamps */
+	"getsockname", "getpeername",				/* orig dst, socks-owner */
+	"clock_gettime", "gettimeofday", "time",		/* deadlines */
 	"getrandom",						/* query IDs */
-	"poll", "ppoll",					/* netlink ACK on reload */
+	"poll", "ppoll",					/* netlink ACKs and dumps */
 	"brk", "munmap", "mremap", "madvise",			/* malloc */
-	"fstat", "newfstatat", "lseek",				/* stdio on reload */
-	"getpid", "gettid",					/* log lines */
+	"getpid", "gettid",
 	"futex",						/* libc locks */
 	"rt_sigreturn", "rt_sigprocmask", "restart_syscall",
 	"exit", "exit_group",
 };
 
-static void
-seccomp_install(int conf_dirfd)
+/* The parent: signals, the worker's channel, syslog, the configuration file, the worker. */
+static const char *const parent_allowed[] = {
+	"read", "write", "close", "readv", "writev",		/* signalfd, stderr, the channel */
+	"poll", "ppoll", "signalfd", "signalfd4",		/* the loop */
+	"recvfrom", "recvmsg", "sendto", "sendmsg",		/* the channel, syslog */
+	"connect",						/* syslog again after a restart */
+	"fstat", "newfstatat", "lseek",				/* stdio reading the configuration */
+	"wait4", "waitid", "kill",				/* the worker */
+	"clock_gettime", "gettimeofday", "time",		/* log time stamps, deadlines */
+	"brk", "munmap", "mremap", "madvise",
+	"getpid", "gettid", "futex",
+	"rt_sigreturn", "rt_sigprocmask", "restart_syscall",
+	"exit", "exit_group",
+};
+
+#define ALLOW(ctx, call, n, ...) do {							\
+	int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(call), n, __VA_ARGS__);	\
+	if (rc_ < 0)									\
+		fatalx("seccomp: %s: %s", #call, strerror(-rc_));			\
+} while (0)
+
+static scmp_filter_ctx
+seccomp_start(const char *const *allowed, size_t n)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("seccomp_init failed");
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		int nr = seccomp_syscall_resolve_name(allowed[i]);
 
 		if (nr == __NR_SCMP_ERROR)
@@ -86,46 +111,98 @@ seccomp_install(int conf_dirfd)
 			fatalx("seccomp: %s: %s", allowed[i], strerror(-rc));
 	}
 	/* memory: never executable */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
-		fatalx("seccomp: mmap/mprotect: %s", strerror(-rc));
-	/* new sockets: upstream TCP (v4/v6) and the syslog socket only */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET))) < 0 ||
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET6))) < 0 ||
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
-		fatalx("seccomp: socket: %s", strerror(-rc));
-	/* files: read-only, relative to the configuration's directory, for SIGHUP */
-	if (conf_dirfd != -1 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)conf_dirfd),
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY))) < 0)
-		fatalx("seccomp: openat: %s", strerror(-rc));
-	/* fcntl only as stdio uses it (F_GETFL) */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, F_GETFL))) < 0)
-		fatalx("seccomp: fcntl: %s", strerror(-rc));
+	ALLOW(ctx, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	ALLOW(ctx, mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	return ctx;
+}
+
+static void
+seccomp_finish(scmp_filter_ctx ctx)
+{
+	int rc;
+
 	if ((rc = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);
 }
 
-void
-privs_drop(const struct config *cfg, const struct privs *pv, int conf_dirfd)
+/*
+ * The worker's filter. Sockets: only new TCP ones (upstream, RESOLVE), never raw, packet,
+ * netlink or UDP ones; socket options: only those it uses, never SO_MARK.
+ */
+static void
+seccomp_worker(void)
 {
-	cap_value_t keep[] = { CAP_NET_ADMIN };
+	scmp_filter_ctx ctx = seccomp_start(worker_allowed,
+	    sizeof(worker_allowed) / sizeof(worker_allowed[0]));
+	const int type_mask = ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	ALLOW(ctx, socket, 3, SCMP_A0(SCMP_CMP_EQ, AF_INET),
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, (scmp_datum_t)(unsigned)type_mask, SOCK_STREAM),
+	    SCMP_A2(SCMP_CMP_EQ, 0));
+	ALLOW(ctx, socket, 3, SCMP_A0(SCMP_CMP_EQ, AF_INET6),
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, (scmp_datum_t)(unsigned)type_mask, SOCK_STREAM),
+	    SCMP_A2(SCMP_CMP_EQ, 0));
+	/* TCP_NODELAY on upstream connections; the queue's buffer on a reload */
+	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP),
+	    SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY));
+	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+	    SCMP_A2(SCMP_CMP_EQ, SO_RCVBUFFORCE));
+	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+	    SCMP_A2(SCMP_CMP_EQ, SO_RCVBUF));
+	/* SO_ERROR after a connect; the original destination of a redirected client */
+	ALLOW(ctx, getsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_ERROR));
+	ALLOW(ctx, getsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_IP),
+	    SCMP_A2(SCMP_CMP_EQ, SO_ORIGINAL_DST));
+	ALLOW(ctx, getsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_IPV6),
+	    SCMP_A2(SCMP_CMP_EQ, IP6T_SO_ORIGINAL_DST));
+	seccomp_finish(ctx);
+}
+
+static void
+caps_keep(const cap_value_t *keep, int n)
+{
 	cap_t caps;
 
-	tzset();	/* log time stamps after chroot */
+	if ((caps = cap_init()) == NULL)
+		fatal("cap_init");
+	if (n > 0 && (cap_set_flag(caps, CAP_PERMITTED, n, keep, CAP_SET) == -1 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, n, keep, CAP_SET) == -1))
+		fatal("cap_set_flag");
+	if (cap_set_proc(caps) == -1)
+		fatal("cannot keep only the capabilities needed");
+	cap_free(caps);
+	if (cap_reset_ambient() == -1 && errno != EINVAL)
+		fatal("cap_reset_ambient");
+}
+
+/* Drop every capability from the bounding set but keep[]: nothing can regain them. */
+static void
+bounding_keep(const cap_value_t *keep, int n)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		int kept = 0;
+
+		for (int i = 0; i < n; i++)
+			kept |= keep[i] == c;
+		if (!kept && cap_drop_bound(c) == -1 && errno != EINVAL)
+			fatal("cap_drop_bound %d", (int)c);
+	}
+}
+
+void
+privs_drop(const struct config *cfg, const struct privs *pv)
+{
+	cap_value_t keep[] = { CAP_NET_ADMIN };
+	pid_t parent = getppid();
+
 	if (strcmp(cfg->chroot, "none") != 0) {
 		if (chroot(cfg->chroot) == -1)
 			fatal("chroot %s", cfg->chroot);
 		if (chdir("/") == -1)
 			fatal("chdir /");
 	}
+	bounding_keep(keep, 1);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_KEEPCAPS");
 	if (setgroups(0, NULL) == -1)
@@ -134,23 +211,43 @@ privs_drop(const struct config *cfg, const struct privs *pv, int conf_dirfd)
 		fatal("setresgid %u", (unsigned)pv->gid);
 	if (setresuid(pv->uid, pv->uid, pv->uid) == -1)
 		fatal("setresuid %u", (unsigned)pv->uid);
-	if ((caps = cap_init()) == NULL)
-		fatal("cap_init");
-	if (cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET) == -1 ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET) == -1 ||
-	    cap_set_proc(caps) == -1)
-		fatal("cannot keep CAP_NET_ADMIN only");
-	cap_free(caps);
-	if (cap_reset_ambient() == -1 && errno != EINVAL)
-		fatal("cap_reset_ambient");
+	caps_keep(keep, 1);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_KEEPCAPS off");
 	/* The drop must be irreversible. */
 	if (setresuid(0, 0, 0) != -1 || setresgid(0, 0, 0) != -1)
 		fatalx("could regain root after dropping privileges");
+	/* If the parent dies, so does the worker (and the queue is unbound: fail closed). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		fatal("PR_SET_PDEATHSIG");
+	if (getppid() != parent)
+		fatalx("the parent exited during start-up");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
-	seccomp_install(conf_dirfd);
+	seccomp_worker();
 	log_info("privileges dropped: user %s, chroot %s, CAP_NET_ADMIN only, seccomp on",
 	    cfg->user, cfg->chroot);
+}
+
+void
+privs_parent(void)
+{
+	/* CAP_KILL: to end a worker (another uid) that does not exit when asked */
+	cap_value_t keep[] = { CAP_KILL };
+	scmp_filter_ctx ctx;
+
+	tzset();		/* log time stamps: /etc/localtime is read now, not later */
+	bounding_keep(keep, 1);
+	caps_keep(keep, 1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	ctx = seccomp_start(parent_allowed, sizeof(parent_allowed) / sizeof(parent_allowed[0]));
+	/* the configuration, read-only; the syslog socket */
+	ALLOW(ctx, openat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
+	    O_RDONLY));
+	ALLOW(ctx, fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFL));
+	ALLOW(ctx, socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+	    SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+	seccomp_finish(ctx);
 }

@@ -1,7 +1,8 @@
 /*
- * privs.h: giving up privilege once everything that needs it is open. Order: chroot,
- * setgroups/setresgid/setresuid, capabilities down to CAP_NET_ADMIN (verdicts and queue
- * settings need it), no_new_privs, then a seccomp allow-list. Every failure is fatal.
+ * privs.h: giving up privilege once everything that needs it is open, in both processes.
+ * Worker order: chroot, setgroups/setresgid/setresuid, capabilities down to CAP_NET_ADMIN
+ * (verdicts and queue settings need it), no_new_privs, then a seccomp allow-list. Every
+ * failure is fatal.
  */
 #ifndef DNSFENCE_PRIVS_H
 #define DNSFENCE_PRIVS_H
@@ -15,7 +16,14 @@ struct privs {
 };
 
 void	privs_prepare(const struct config *, struct privs *);
-/* conf_dirfd: the only directory read-only openat() may start from afterwards, or -1. */
-void	privs_drop(const struct config *, const struct privs *, int conf_dirfd);
+/*
+ * The worker: chroot into the empty directory (no descriptor of a directory is kept
+ * outside it), the named user, CAP_NET_ADMIN only (bounding set too), the parent's death
+ * ends it, no_new_privs, and a seccomp allow-list with no file, raw, packet or netlink
+ * sockets, no SO_MARK and no exec.
+ */
+void	privs_drop(const struct config *, const struct privs *);
+/* The parent: root, CAP_KILL only, no_new_privs, a seccomp allow-list of its own. */
+void	privs_parent(void);
 
 #endif

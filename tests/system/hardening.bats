@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# hardening.bats: what docs/security.md promises, checked on the running daemon.
-#   - privileges: user, capabilities (CAP_NET_ADMIN only), no_new_privs, seccomp, chroot;
+# hardening.bats: what docs/security.md promises, checked on the running daemon (the two
+# processes' privileges themselves are in privsep.bats).
 #   - seccomp kills a forbidden system call (build/dnsfence-testhooks, SIGUSR2 -> ptrace), while
 #     SIGUSR1 and SIGHUP (a reload that re-tunes the queue over netlink) keep working;
 #   - start-up refusals: not root, an unknown or root user, an unsafe chroot;
@@ -121,44 +121,6 @@ upstream_quiet() {
 
 # ---------------------------------------------------------------------------------------------
 # Privileges
-
-@test "privileges: unprivileged user, CAP_NET_ADMIN only, no_new_privs, seccomp, chroot" {
-	local pid st uid gid root cwd want_root
-	pid=$(df_pid dnsfence)
-	st=$(cat "/proc/$pid/status")
-	root=$(readlink "/proc/$pid/root")
-	cwd=$(readlink "/proc/$pid/cwd")
-	want_root=$(realpath "$DF_TMP/chroot")
-	{
-		echo "# /proc/$pid/status of the running dnsfence (user $DF_USER):"
-		grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' \
-		    <<<"$st" | sed 's/^/#   /'
-		echo "#   root -> $root"
-		echo "#   cwd  -> $cwd"
-	} >&3
-	uid=$(id -u "$DF_USER")
-	gid=$(id -g "$DF_USER")
-	((uid != 0 && gid != 0)) || fail "the test user $DF_USER is root"
-	grep -qxE "Uid:[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+$uid" <<<"$st" ||
-		fail "Uid is not $uid (real, effective, saved, fs): $(grep '^Uid:' <<<"$st")"
-	grep -qxE "Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+$gid" <<<"$st" ||
-		fail "Gid is not $gid: $(grep '^Gid:' <<<"$st")"
-	grep -qxE 'Groups:[[:space:]]*' <<<"$st" || fail "supplementary groups kept: $(grep '^Groups:' <<<"$st")"
-	grep -qx $'CapPrm:\t0000000000001000' <<<"$st" || fail "CapPrm is not CAP_NET_ADMIN only"
-	grep -qx $'CapEff:\t0000000000001000' <<<"$st" || fail "CapEff is not CAP_NET_ADMIN only"
-	grep -qx $'CapInh:\t0000000000000000' <<<"$st" || fail "CapInh is not empty"
-	grep -qx $'CapAmb:\t0000000000000000' <<<"$st" || fail "CapAmb is not empty"
-	grep -qx $'NoNewPrivs:\t1' <<<"$st" || fail "NoNewPrivs is not 1"
-	grep -qx $'Seccomp:\t2' <<<"$st" || fail "Seccomp is not 2 (filter mode)"
-	[[ $root == "$want_root" ]] || fail "/proc/$pid/root is $root, expected $want_root"
-	[[ $cwd == "$want_root" ]] || fail "/proc/$pid/cwd is $cwd, expected the chroot $want_root"
-	grep -q "privileges dropped: user $DF_USER, chroot $DF_TMP/chroot, CAP_NET_ADMIN only, seccomp on" \
-	    "$DF_TMP/dnsfence.log" || fail "no 'privileges dropped' line in the log"
-	# and with all that it still answers
-	qdig a.test A
-	assert_dig NOERROR
-	assert_rr a.test. A 192.0.2.1
-}
 
 @test "seccomp is enforced: a forbidden system call (ptrace) kills the daemon with SIGSYS" {
 	[[ -x $TESTHOOKS ]] ||

@@ -255,7 +255,7 @@ requeue_lost_conn(void)
 	    pending_bind(&t, e[2], 7, 1) == 0 && pending_bind(&t, e[3], 8, 1) == 0 &&
 	    pending_bind(&t, e[4], 7, 1) == 0;
 	e[2]->retries = 2;	/* used up with max_retries 2 */
-	ok = ok && pending_requeue_conn(&t, 7, 2, gave_up, &t) == 3;
+	ok = ok && pending_requeue_conn(&t, 7, 2, 1, gave_up, &t) == 3;
 	/* e2 gone; e0 e1 e4 at the head in their order, then e5; e3 untouched */
 	ok = ok && t.used == 5 && t.nwaiting == 4;
 	ok = ok && pending_first_waiting(&t, 0) == e[0] && e[0]->wnext == (uint32_t)(e[1] - t.e) &&
@@ -264,7 +264,12 @@ requeue_lost_conn(void)
 	ok = ok && e[3]->state == PENDING_SENT && e[3]->conn == 8 && e[3]->retries == 0;
 	ok = ok && pending_lookup(&t, 7, e[0]->up_id) == NULL;
 	/* nothing on a connection: nothing happens */
-	ok = ok && pending_requeue_conn(&t, 9, 2, gave_up, &t) == 0 && t.nwaiting == 4;
+	ok = ok && pending_requeue_conn(&t, 9, 2, 1, gave_up, &t) == 0 && t.nwaiting == 4;
+	/* a reload's close uses no retry and gives nothing up, whatever was used before */
+	ok = ok && pending_bind(&t, e[0], 8, 1) == 0 && (e[0]->retries = 2) == 2 &&
+	    pending_requeue_conn(&t, 8, 2, 0, gave_up, &t) == 2 && e[0]->retries == 2 &&
+	    e[3]->retries == 0 && t.used == 5 && pending_first_waiting(&t, 0) == e[0] &&
+	    e[0]->wnext == (uint32_t)(e[3] - t.e);
 	pending_destroy(&t);
 	CHECK(ok);
 }

@@ -1,0 +1,29 @@
+/*
+ * parent.h: the privileged parent. It does no networking and parses nothing from the
+ * network: it re-reads the configuration on SIGHUP and sends it to the worker, turns the
+ * other signals into messages, writes the worker's log lines to stderr or syslog (and
+ * reconnects to syslog when it restarts), and exits when the worker does. Every message
+ * from the worker is checked as hostile (imsg.c).
+ */
+#ifndef DNSFENCE_PARENT_H
+#define DNSFENCE_PARENT_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+struct parent {
+	pid_t		 worker;
+	int		 fd;		/* our end of the socketpair */
+	const char	*path;		/* the configuration file */
+	int		 missing_ok;	/* the default file may be absent */
+	char *const	*kv;		/* --key value pairs, as given at start */
+	size_t		 nkv;
+};
+
+/* Block the signals the parent handles (before fork: the worker opens its own signalfd). */
+void	parent_signals(void);
+
+/* Run until the worker exits. Returns the exit status for the process. */
+int	parent_run(struct parent *);
+
+#endif
