@@ -256,12 +256,13 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 			fail_query(d, p, now);
 			return;
 		}
-		if (rw.removed > 0) {
+		if (rw.removed > 0 || rw.hints_removed > 0) {
 			d->st.private_answers++;
-			d->st.private_removed += rw.removed;
+			d->st.private_removed += rw.removed + rw.hints_removed;
 			if (rl_ok(&d->rl_policy, now))
 				log_warnx("answer on conn %d: removed %u private or loopback "
-				    "address record(s) (reject-private)", conn, rw.removed);
+				    "address record(s) and %u SVCB/HTTPS hint address(es) "
+				    "(reject-private)", conn, rw.removed, rw.hints_removed);
 		}
 		if (rw.opts_removed > 0)
 			d->st.edns_answer_stripped++;

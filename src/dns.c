@@ -456,10 +456,108 @@ dns_addr_is_private(int family, const uint8_t *a)
 		return 1;				/* fe80::/10 link-local */
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
 		return 1;				/* fec0::/10 site-local */
+	/* IPv4 inside IPv6: each form that carries an IPv4 address reaches it */
 	if (memcmp(a, zero, 10) == 0 && ((a[10] == 0xff && a[11] == 0xff) ||
 	    (a[10] == 0 && a[11] == 0)))
 		return v4_private(a + 12);		/* ::ffff:a.b.c.d, ::a.b.c.d */
+	if (memcmp(a, zero, 8) == 0 && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0)
+		return v4_private(a + 12);		/* ::ffff:0:a.b.c.d (SIIT) */
+	if (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b) {
+		if (a[4] == 0 && a[5] == 1)
+			return 1;			/* 64:ff9b:1::/48, local-use NAT64 */
+		if (memcmp(a + 4, zero, 8) == 0)
+			return v4_private(a + 12);	/* 64:ff9b::a.b.c.d, NAT64 */
+	}
+	if (a[0] == 0x20 && a[1] == 0x02)
+		return v4_private(a + 2);		/* 2002:a.b.c.d::/48, 6to4 */
 	return 0;
+}
+
+/* SVCB and HTTPS (RFC 9460): priority, target name, then key/length/value parameters. */
+#define T_SVCB		64
+#define T_HTTPS		65
+#define SVC_IPV4HINT	4
+#define SVC_IPV6HINT	6
+
+/*
+ * Rewrite the parameters of an SVCB/HTTPS RDATA (params[0..len), after priority and target)
+ * into out without the private addresses of ipv4hint and ipv6hint; a hint left empty goes
+ * whole. out == NULL only counts. Returns the length written, -1 if the parameters do not
+ * parse; *removed counts the addresses left out.
+ */
+static long
+svc_params(const uint8_t *prm, size_t len, uint8_t *out, size_t cap, unsigned *removed)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		uint16_t key, vlen;
+		size_t asz = 0, kept = 0, start = o;
+
+		if (len - i < 4)
+			return -1;
+		key = get16(prm + i);
+		vlen = get16(prm + i + 2);
+		if (len - i - 4 < vlen)
+			return -1;
+		if (key == SVC_IPV4HINT)
+			asz = 4;
+		else if (key == SVC_IPV6HINT)
+			asz = 16;
+		if (asz == 0 || vlen % asz != 0) {
+			if (out != NULL) {
+				if (cap - o < 4 + (size_t)vlen)
+					return -1;
+				memcpy(out + o, prm + i, 4 + (size_t)vlen);
+			}
+			o += 4 + (size_t)vlen;
+			i += 4 + (size_t)vlen;
+			continue;
+		}
+		o += 4;		/* key and length, written below */
+		for (size_t a = 0; a < vlen; a += asz) {
+			const uint8_t *addr = prm + i + 4 + a;
+
+			if (dns_addr_is_private(asz == 4 ? AF_INET : AF_INET6, addr)) {
+				(*removed)++;
+				continue;
+			}
+			if (out != NULL) {
+				if (cap - o < asz)
+					return -1;
+				memcpy(out + o, addr, asz);
+			}
+			o += asz;
+			kept += asz;
+		}
+		if (kept == 0)
+			o = start;	/* nothing left of the hint: no parameter */
+		else if (out != NULL) {
+			if (cap - start < 4)
+				return -1;
+			put16(out + start, key);
+			put16(out + start + 2, (uint16_t)kept);
+		}
+		i += 4 + (size_t)vlen;
+	}
+	return (long)o;
+}
+
+/* Private addresses in the hints of an SVCB/HTTPS record at fixed (0: none or not SVCB). */
+static unsigned
+svc_private(const uint8_t *msg, size_t len, size_t fixed, uint16_t type)
+{
+	uint16_t rdlen = get16(msg + fixed + 8);
+	size_t off = fixed + 10 + 2, end = fixed + 10 + rdlen;
+	unsigned removed = 0;
+
+	if ((type != T_SVCB && type != T_HTTPS) || get16(msg + fixed + 2) != DNS_C_IN ||
+	    rdlen < 3 || name_skip(msg, end, &off) != DNS_OK || off > end)
+		return 0;
+	(void)len;
+	if (svc_params(msg + off, end - off, NULL, 0, &removed) < 0)
+		return 0;
+	return removed;
 }
 
 /* Types whose RDATA may hold compressed names (RFC 3597 section 4). */
@@ -590,6 +688,8 @@ dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out, 
 					return e;
 				if ((what & DNS_RW_PRIVATE) && rr_private(msg, fixed, type))
 					rw->removed++;
+				if (what & DNS_RW_PRIVATE)
+					rw->hints_removed += svc_private(msg, len, fixed, type);
 				if ((what & DNS_RW_EDNS) && s == 2 && type == DNS_T_OPT) {
 					uint8_t ttl[4];
 
@@ -603,7 +703,7 @@ dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out, 
 				}
 			}
 	}
-	if (rw->removed == 0 && !change)
+	if (rw->removed == 0 && rw->hints_removed == 0 && !change)
 		return DNS_OK;
 	/* Second pass: rebuild, every name written out in full (no pointer can dangle). */
 	if (cap < DNS_HDRLEN)
@@ -638,7 +738,23 @@ dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out, 
 			memcpy(out + o, msg + fixed, 8);	/* type, class, TTL */
 			lenpos = o + 8;
 			o += 10;
-			if ((what & DNS_RW_EDNS) && s == 2 && type == DNS_T_OPT) {
+			if ((what & DNS_RW_PRIVATE) && svc_private(msg, len, fixed, type) > 0) {
+				size_t p = rdstart + 2;
+				unsigned dropped = 0;
+				long k;
+
+				/* priority, the target (written out in full), filtered hints */
+				if (o + 2 > cap)
+					return DNS_ENOSPACE;
+				memcpy(out + o, msg + rdstart, 2);
+				o += 2;
+				if ((e = put_name(msg, rdend, &p, out, cap, &o)) != DNS_OK)
+					return e;
+				if ((k = svc_params(msg + p, rdend - p, out + o, cap - o,
+				    &dropped)) < 0)
+					return DNS_ENOSPACE;	/* it parsed in the first pass */
+				o += (size_t)k;
+			} else if ((what & DNS_RW_EDNS) && s == 2 && type == DNS_T_OPT) {
 				unsigned dropped = 0;
 				long k;
 

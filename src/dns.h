@@ -94,14 +94,17 @@ void	dns_clear_ad(uint8_t *msg, size_t len);
 
 /*
  * True for addresses no public name should point to: unspecified, loopback, RFC 1918,
- * link-local, CGNAT (100.64/10), IPv6 ULA (fc00::/7) and site-local, and IPv4-mapped or
- * -compatible forms of those. addr is 4 bytes for AF_INET, 16 for AF_INET6.
+ * link-local, CGNAT (100.64/10), IPv6 ULA (fc00::/7) and site-local, and every IPv6 form
+ * that carries one of those IPv4 addresses (mapped, compatible, SIIT-translated, NAT64
+ * 64:ff9b::/96, 6to4 2002::/16), and the local-use NAT64 prefix 64:ff9b:1::/48. addr is 4
+ * bytes for AF_INET, 16 for AF_INET6.
  */
 int	dns_addr_is_private(int family, const uint8_t *addr);
 
 /*
  * Rewrite an answer that passed dns_check_answer. what: DNS_RW_PRIVATE drops every IN A/AAAA
- * record with a private address; DNS_RW_EDNS drops every EDNS option but padding from the
+ * record with a private address and every private address from the ipv4hint/ipv6hint of
+ * SVCB and HTTPS records; DNS_RW_EDNS drops every EDNS option but padding from the
  * OPT record and keeps of its flags only DO (extended RCODE and version stay). If nothing
  * is to change, *outlen = 0 and out is untouched. Otherwise the message is rebuilt into out
  * with names uncompressed (so no pointer can dangle) and *outlen is its length. rw counts
@@ -111,6 +114,7 @@ int	dns_addr_is_private(int family, const uint8_t *addr);
 #define DNS_RW_EDNS	2
 struct dns_rewrite {
 	unsigned	removed;	/* A/AAAA records dropped */
+	unsigned	hints_removed;	/* addresses dropped from SVCB/HTTPS ipv4hint/ipv6hint */
 	unsigned	opts_removed;	/* EDNS options dropped */
 };
 int	dns_rewrite_answer(const uint8_t *msg, size_t len, unsigned what, uint8_t *out,

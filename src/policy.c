@@ -135,6 +135,14 @@ policy_classify(const struct policy *p, const struct dns_question *q)
 			return (enum policy_verdict)p->sfx[i].verdict;
 	if (is_cgnat_ptr(q->name, q->namelen))
 		return POLICY_PRIVATE_PTR;
+	/* The reverse name of any private address, in whatever form (mapped, NAT64, 6to4) */
+	{
+		uint8_t a[16];
+		int f = dns_ptr_addr(q->name, q->namelen, a);
+
+		if (f != 0 && dns_addr_is_private(f, a))
+			return POLICY_PRIVATE_PTR;
+	}
 	return POLICY_FORWARD;
 }
 

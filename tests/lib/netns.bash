@@ -200,6 +200,10 @@ server:
 	local-data: "cgnat.test. 300 IN A 100.64.1.1"
 	local-data: "mapped.test. 300 IN AAAA ::ffff:10.0.0.1"
 	local-data: "ll.test. 300 IN AAAA fe80::1"
+	local-data: "nat64.test. 300 IN AAAA 64:ff9b::10.1.2.3"
+	local-data: "sixto4.test. 300 IN AAAA 2002:c0a8:0101::1"
+	local-data: 'svc.test. 300 IN HTTPS 1 . alpn=h2 ipv4hint=10.0.0.1,192.0.2.9 ipv6hint=fd00::1,2001:db8::9'
+	local-data: 'svc4.test. 300 IN SVCB 1 svc.test. ipv4hint=192.168.1.1'
 	local-zone: "2.0.192.in-addr.arpa." static
 	local-data: "2.0.192.in-addr.arpa. 3600 IN SOA ns1.test. hostmaster.test. 1 7200 900 1209600 300"
 	local-data: "10.2.0.192.in-addr.arpa. 300 IN PTR host10.test."

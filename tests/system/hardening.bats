@@ -301,8 +301,51 @@ upstream_quiet() {
 	echo "private_answers $a0 -> $a1, private_removed $r0 -> $r1"
 	((a1 - a0 == 8)) || fail "private_answers grew by $((a1 - a0)), expected 8"
 	((r1 - r0 == 8)) || fail "private_removed grew by $((r1 - r0)), expected 8"
-	grep -q 'removed 1 private or loopback address record(s) (reject-private)' "$DF_TMP/dnsfence.log" ||
-		fail "no reject-private log line"
+	grep -q 'removed 1 private or loopback address record(s) and 0 SVCB/HTTPS hint address(es) (reject-private)' \
+	    "$DF_TMP/dnsfence.log" || fail "no reject-private log line"
+}
+
+@test "reject-private: NAT64 and 6to4 forms, SVCB/HTTPS address hints; reverse names of mapped private addresses stay local" {
+	local r0 r1 p0 p1 t
+	for t in "nat64.test AAAA 64:ff9b::a01:203" "sixto4.test AAAA 2002:c0a8:101::1"; do
+		# shellcheck disable=SC2086
+		set -- $t
+		run netcmd dig @127.0.0.1 +tries=1 +time=2 +short "$1" "$2"
+		[[ $output == "$3" ]] || fail "unbound has no $1 $2 $3 (test data missing?)"
+	done
+	run netcmd dig @127.0.0.1 +tries=1 +time=2 +short svc.test HTTPS
+	[[ $output == *"ipv4hint=10.0.0.1,192.0.2.9"* ]] || fail "unbound has no svc.test HTTPS with hints"
+	dnsfence_stats
+	r0=$(stat_value private_removed policy)
+	p0=$(stat_value private_ptr policy)
+	for t in "nat64.test AAAA" "sixto4.test AAAA"; do
+		# shellcheck disable=SC2086
+		qdig $t
+		assert_dig NOERROR
+		[[ $(answer_count) == 0 ]] || fail "$t: ANSWER $(answer_count), expected 0 (address removed)"
+	done
+	# HTTPS: the private hint addresses go, the public ones and the rest of the record stay.
+	qdig svc.test HTTPS
+	assert_dig NOERROR
+	printf '%s\n' "$output" | grep -E '^svc\.test\.' || fail "no svc.test HTTPS record left"
+	printf '%s\n' "$output" | grep -qE 'svc\.test\..*alpn="h2" ipv4hint=192\.0\.2\.9 ipv6hint=2001:db8::9$' ||
+		fail "the HTTPS record is not the one with only the public hints"
+	# SVCB whose only hint is private: the hint parameter goes whole.
+	qdig svc4.test SVCB
+	assert_dig NOERROR
+	printf '%s\n' "$output" | grep -qE '^svc4\.test\..*SVCB[[:space:]]+1 svc\.test\.$' ||
+		fail "svc4.test SVCB still has its private ipv4hint"
+	# PTR of ::ffff:10.0.0.1 and of 64:ff9b::10.1.2.3: answered here, never sent on.
+	qdig -x ::ffff:10.0.0.1
+	assert_dig NXDOMAIN
+	qdig -x 64:ff9b::10.1.2.3
+	assert_dig NXDOMAIN
+	dnsfence_stats
+	r1=$(stat_value private_removed policy)
+	p1=$(stat_value private_ptr policy)
+	echo "private_removed $r0 -> $r1, private_ptr $p0 -> $p1"
+	((r1 - r0 == 5)) || fail "private_removed grew by $((r1 - r0)), expected 5 (2 AAAA, 3 hints)"
+	((p1 - p0 == 2)) || fail "private_ptr grew by $((p1 - p0)), expected 2"
 }
 
 @test "allow-private: an exempted name gets its private address, the others still do not" {
