@@ -19,11 +19,19 @@ struct addrtab_entry {
 	uint8_t		addr[16];	/* 4 bytes used for AF_INET */
 };
 
+/* An interface's name, for the gateway interfaces named in the configuration. */
+struct addrtab_link {
+	uint32_t	ifindex;
+	char		name[16];	/* IFNAMSIZ */
+};
+
 struct addrtab {
 	struct addrtab_entry	*e;
 	uint32_t		 n;
-	uint32_t		 cap;		/* max-local-addresses */
-	uint64_t		 overflow;	/* addresses not recorded: the table was full */
+	uint32_t		 cap;		/* max-local-addresses; also bounds the links */
+	uint64_t		 overflow;	/* addresses or links not recorded: full */
+	struct addrtab_link	*l;
+	uint32_t		 nl;
 };
 
 int	addrtab_init(struct addrtab *, uint32_t cap);
@@ -49,5 +57,20 @@ int	addrtab_is_local(const struct addrtab *, int family, const uint8_t *addr);
 /* Inside a prefix configured on interface ifindex (and not the loopback device). */
 int	addrtab_on_link(const struct addrtab *, int family, const uint8_t *addr,
 	    uint32_t ifindex);
+
+/* A multicast address, the limited broadcast, or the broadcast of a prefix on ifindex. */
+int	addrtab_is_broadcast(const struct addrtab *, int family, const uint8_t *addr,
+	    uint32_t ifindex);
+
+/*
+ * An address of interface ifindex of this family into out (a global one before an IPv6
+ * link-local one). 1 if there is one, 0 if not.
+ */
+int	addrtab_if_addr(const struct addrtab *, int family, uint32_t ifindex, uint8_t *out);
+
+/* Interface names: record or forget a link, and find a name's index (0: unknown). */
+int	addrtab_link_set(struct addrtab *, uint32_t ifindex, const char *name);
+void	addrtab_link_del(struct addrtab *, uint32_t ifindex);
+uint32_t addrtab_ifindex(const struct addrtab *, const char *name);
 
 #endif

@@ -281,7 +281,6 @@ static const struct choice_key choice_keys[] = {
 	CKEY("reject-private",	reject_private,	"no", "yes"),
 	CKEY("mode",		mode,		"recursor", "hybrid"),	/* MODE_* */
 	CKEY("onion",		onion,		"nxdomain", "tor"),	/* ONION_* */
-	CKEY("isolate",		isolate,	"none", "uid"),		/* ISOLATE_* */
 };
 
 int
@@ -370,6 +369,34 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			return seterr(err, errlen, file, line,
 			    "listen-tcp: \"%s\" is not IP[:PORT] or none", value);
 		c->nlisten++;
+	} else if (strcmp(key, "isolate") == 0) {
+		if (strcmp(value, "none") == 0)
+			c->isolate = ISOLATE_NONE;
+		else if (strcmp(value, "uid") == 0)
+			c->isolate = ISOLATE_UID;
+		else if (strcmp(value, "host") == 0)
+			c->isolate = ISOLATE_HOST;
+		else
+			return seterr(err, errlen, file, line,
+			    "isolate: \"%s\" is not none, uid or host", value);
+		c->isolate_set = 1;
+	} else if (strcmp(key, "gateway") == 0) {
+		size_t n = strlen(value);
+
+		if (c->ngateway == CONFIG_MAX_GATEWAY)
+			return seterr(err, errlen, file, line, "gateway: more than %d interfaces",
+			    CONFIG_MAX_GATEWAY);
+		if (n == 0 || n >= CONFIG_IFNAMSIZ || strcmp(value, ".") == 0 ||
+		    strcmp(value, "..") == 0 || strchr(value, '/') != NULL ||
+		    strcmp(value, "lo") == 0)
+			return seterr(err, errlen, file, line,
+			    "gateway: \"%s\" is not an interface name (not lo, at most %d bytes)",
+			    value, CONFIG_IFNAMSIZ - 1);
+		for (size_t k = 0; k < c->ngateway; k++)
+			if (strcmp(c->gateway[k], value) == 0)
+				return seterr(err, errlen, file, line,
+				    "gateway: %s is given twice", value);
+		memcpy(c->gateway[c->ngateway++], value, n + 1);
 	} else if (strcmp(key, "allow-private") == 0) {
 		uint8_t wire[DNS_MAXNAME];
 
@@ -533,16 +560,19 @@ config_finish(struct config *c, char *err, size_t errlen)
 {
 	const char *f = c->path[0] ? c->path : "config";
 
+	/* A gateway's clients each get circuits of their own unless told otherwise. */
+	if (c->ngateway > 0 && !c->isolate_set)
+		c->isolate = ISOLATE_HOST;
 	if (c->mark == c->mark_forward)
 		return seterr(err, errlen, f, 0, "mark and mark-forward must differ: the rulesets "
 		    "let the first out through lo only, the second off lo only");
 	if ((c->socks_user[0] == '\0') != (c->socks_pass[0] == '\0'))
 		return seterr(err, errlen, f, 0,
 		    "socks-user and socks-password must be given together");
-	if (c->isolate == ISOLATE_UID && c->socks_user[0])
+	if (c->isolate != ISOLATE_NONE && c->socks_user[0])
 		return seterr(err, errlen, f, 0, "socks-user and socks-password need isolate none: "
 		    "isolate uid gives every uid credentials of its own");
-	if ((uint64_t)(c->isolate == ISOLATE_UID ? c->max_isolation_keys : 1) * c->nresolvers *
+	if ((uint64_t)(c->isolate != ISOLATE_NONE ? c->max_isolation_keys : 1) * c->nresolvers *
 	    c->connections > CONFIG_MAX_CONNS)
 		return seterr(err, errlen, f, 0, "max-isolation-keys x resolvers x connections is "
 		    "more than %u upstream connections", CONFIG_MAX_CONNS);

@@ -20,6 +20,9 @@
 
 #define ISOLATE_NONE	0	/* one set of connections for everyone */
 #define ISOLATE_UID	1	/* per uid: own SOCKS credentials, so own Tor circuits */
+#define ISOLATE_HOST	2	/* per uid, and per client address for forwarded clients */
+#define CONFIG_MAX_GATEWAY	8	/* gateway interfaces */
+#define CONFIG_IFNAMSIZ		16	/* IFNAMSIZ: interface names, NUL included */
 
 /* An IPv4 or IPv6 address plus port. */
 struct endpoint {
@@ -65,7 +68,10 @@ struct config {
 	int		 reject_private;	/* strip private addresses from answers */
 	char		 allow_private[CONFIG_MAX_ALLOW_PRIVATE][256];	/* exempt suffixes */
 	size_t		 nallow_private;
-	int		 isolate;	/* ISOLATE_UID or ISOLATE_NONE */
+	int		 isolate;	/* ISOLATE_UID, ISOLATE_HOST or ISOLATE_NONE */
+	int		 isolate_set;	/* given: with gateway the default is host */
+	char		 gateway[CONFIG_MAX_GATEWAY][CONFIG_IFNAMSIZ];	/* internal interfaces */
+	size_t		 ngateway;
 	int		 mode;		/* MODE_RECURSOR or MODE_HYBRID */
 	int		 onion;		/* ONION_NXDOMAIN or ONION_TOR */
 	uint32_t	 max_resolves;	/* one-shot RESOLVE connections at once */

@@ -281,15 +281,34 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	dispatch(d, upstream_slot_of(&d->up, conn), now);	/* room on conn for what waits */
 }
 
-/* Whose circuits a query may share: its uid's, with isolate uid. */
-static uint32_t
-isolation_key(const struct daemon *d, const struct pending_client *cl)
+/*
+ * Whose circuits a query may share: its uid's (isolate uid or host), or with isolate host
+ * its client host's when it came from another host (a gateway's workstation, a container).
+ */
+static const struct iso_key *
+isolation_key(const struct daemon *d, const struct pending_client *cl, struct iso_key *k)
 {
-	if (d->cfg.isolate == ISOLATE_NONE)
-		return 0;
-	if (cl->has_uid)
-		return cl->uid;
-	return cl->tcp >= 0 ? ISO_KEY_TCP : ISO_KEY_UNKNOWN;
+	memset(k, 0, sizeof(*k));
+	if (cl->forwarded && d->cfg.isolate == ISOLATE_HOST) {
+		k->kind = ISO_HOST;
+		k->family = (uint8_t)cl->family;
+		memcpy(k->addr, cl->addr, cl->family == AF_INET6 ? 16 : 4);
+	} else if (!cl->forwarded && cl->has_uid) {
+		k->kind = ISO_UID;
+		k->uid = cl->uid;
+	} else
+		k->kind = cl->tcp >= 0 && !cl->forwarded ? ISO_TCP : ISO_NOOWNER;
+	return k;
+}
+
+/* Is ifindex one of the gateway interfaces (by name: an interface may come and go)? */
+static int
+gateway_if(const struct daemon *d, uint32_t ifindex)
+{
+	for (size_t i = 0; i < d->cfg.ngateway; i++)
+		if (ifindex != 0 && addrtab_ifindex(&d->addrs, d->cfg.gateway[i]) == ifindex)
+			return 1;
+	return 0;
 }
 
 #define TOR_ANSWER_TTL	60	/* RESOLVE replies carry no TTL: answers made from them get this */
@@ -410,6 +429,7 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 	if (ok && s->rep == SOCKS5_REP_CMD_UNSUPPORTED && !onion) {
 		/* A SOCKS server that is not Tor: hybrid falls back to the recursor. */
 		struct pending saved = *p;
+		struct iso_key key;
 		uint8_t qmsg[DNS_MAXMSG];
 		int32_t slot;
 
@@ -419,7 +439,8 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 			    "sends these questions to the recursor");
 		memcpy(qmsg, p->msg, p->msglen);
 		pending_remove(&d->pend, p);
-		if ((slot = upstream_slot(&d->up, isolation_key(d, &saved.client), now)) < 0) {
+		if ((slot = upstream_slot(&d->up, isolation_key(d, &saved.client, &key),
+		    now)) < 0) {
 			d->st.drop_keys++;
 			servfail(d, &saved.query, &saved.client, now);
 			return;
@@ -486,6 +507,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 {
 	uint64_t now = t_us / 1000u;
 	enum policy_verdict v = policy_classify(&d->pol, &q->q);
+	struct iso_key key;
 	int32_t slot;
 	int onion_tor;
 
@@ -541,10 +563,10 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		reply(d, cl, q->udp_limit, ans, n, now);
 		return 0;
 	}
-	if ((slot = upstream_slot(&d->up, isolation_key(d, cl), now)) < 0) {
+	if ((slot = upstream_slot(&d->up, isolation_key(d, cl, &key), now)) < 0) {
 		d->st.drop_keys++;
 		if (rl_ok(&d->rl_bad, now))
-			log_warnx("max-isolation-keys (%u) uids busy: SERVFAIL",
+			log_warnx("max-isolation-keys (%u) keys busy: SERVFAIL",
 			    d->cfg.max_isolation_keys);
 		servfail(d, q, cl, now);
 		return 0;
@@ -600,6 +622,18 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	/* Queued in PREROUTING (an in-device): a forwarded client, answered out of it. */
 	cl.forwarded = cp->ifindex_in != 0;
 	cl.ifindex = cl.forwarded ? cp->ifindex_in : cp->ifindex_out;
+	if (cl.forwarded && d->cfg.ngateway > 0 && !gateway_if(d, cl.ifindex)) {
+		char a[64], s[64];
+
+		/* A gateway answers its internal interfaces only, whatever the source says. */
+		d->st.not_internal++;
+		if (rl_ok(&d->rl_spoof, now))
+			log_warnx("UDP from %s to %s came in on interface %u, not a gateway "
+			    "interface: dropped, never answered",
+			    addr_str(u.family, u.src, u.sport, a, sizeof(a)),
+			    addr_str(u.family, u.dst, u.dport, s, sizeof(s)), cl.ifindex);
+		return;
+	}
 	if (!client_allowed(d, &cl)) {
 		char a[64], s[64];
 
@@ -627,6 +661,15 @@ on_packet(void *arg, const struct capture_pkt *cp)
 		return;
 	}
 	memcpy(cl.server, u.dst, sizeof(cl.server));
+	/*
+	 * Asked a multicast or broadcast address (a gateway's client may): no reply can come
+	 * from that, so it comes from the interface's own address.
+	 */
+	if (cl.forwarded && addrtab_is_broadcast(&d->addrs, u.family, u.dst, cl.ifindex) &&
+	    !addrtab_if_addr(&d->addrs, u.family, cl.ifindex, cl.server)) {
+		d->st.spoofed++;
+		return;
+	}
 	cl.port = u.sport;
 	cl.server_port = u.dport;
 	cl.tcp = -1;
@@ -664,12 +707,15 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	}
 	cl.family = tc->family;
 	memcpy(cl.addr, tc->addr, sizeof(cl.addr));
+	/* From a gateway interface's listener: another host, isolated and checked as one. */
+	cl.forwarded = tc->ifindex != 0;
+	cl.ifindex = tc->ifindex;
 	if (!client_allowed(d, &cl)) {
 		char a[64];
 
 		d->st.spoofed++;
 		if (rl_ok(&d->rl_spoof, t_us / 1000u))
-			log_warnx("TCP from %s: the source is not an address of this host: "
+			log_warnx("TCP from %s: the source may not ask here: "
 			    "dropped, never answered (spoofed)",
 			    addr_str(tc->family, tc->addr, tc->port, a, sizeof(a)));
 		return -1;
@@ -682,7 +728,7 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	 * the client's socket, its own view of the connection (itself -> where it connected),
 	 * once per connection.
 	 */
-	if (!tc->uid_asked) {
+	if (!tc->uid_asked && !cl.forwarded) {
 		tc->uid_asked = 1;
 		if (d->diag.fd != -1 && sockdiag_tcp_uid(&d->diag, tc->family, tc->addr, tc->port,
 		    tc->orig, tc->orig_port, &tc->uid) == 0)
@@ -736,9 +782,9 @@ log_stats(struct daemon *d)
 	for (uint32_t i = 0; i < d->up.nconns; i++)
 		ready += d->up.conns[i].state == CONN_READY;
 	log_info("stats capture: captured=%" PRIu64 " malformed=%" PRIu64 " notquery=%" PRIu64
-	    " overruns=%" PRIu64 " errors=%" PRIu64 " spoofed=%" PRIu64 " forwarded=%" PRIu64,
-	    s->captured, s->malformed, s->notquery, d->overruns, s->capture_errors, s->spoofed,
-	    s->forwarded);
+	    " overruns=%" PRIu64 " errors=%" PRIu64 " spoofed=%" PRIu64 " forwarded=%" PRIu64
+	    " not_internal=%" PRIu64, s->captured, s->malformed, s->notquery, d->overruns,
+	    s->capture_errors, s->spoofed, s->forwarded, s->not_internal);
 	log_info("stats addresses: local=%u max_local_addresses=%u overflow=%" PRIu64
 	    " redumps=%" PRIu64, d->addrs.n, d->addrs.cap, d->addrs.overflow, d->rtnl.redumps);
 	log_info("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
@@ -773,7 +819,8 @@ log_stats(struct daemon *d)
 		for (uint32_t i = 0; i < d->up.nslots; i++)
 			keys += d->up.slots[i].used;
 		log_info("stats isolation: mode=%s keys=%u max_keys=%u drop_keys=%" PRIu64
-		    " noauth=%" PRIu64, d->cfg.isolate == ISOLATE_UID ? "uid" : "none", keys,
+		    " noauth=%" PRIu64, d->cfg.isolate == ISOLATE_HOST ? "host" :
+		    d->cfg.isolate == ISOLATE_UID ? "uid" : "none", keys,
 		    d->up.nslots, s->drop_keys, s->socks_noauth);
 	}
 	log_info("stats tor: mode=%s onion=%s resolved=%" PRIu64 " nxdomain=%" PRIu64
@@ -871,6 +918,12 @@ reload(struct daemon *d, const struct imsg *m)
 	if (strcmp(n.socks_owner, d->cfg.socks_owner) != 0) {
 		log_warnx("reload: socks-owner changes only on restart");
 		memcpy(n.socks_owner, d->cfg.socks_owner, sizeof(n.socks_owner));
+	}
+	if (n.ngateway != d->cfg.ngateway ||
+	    memcmp(n.gateway, d->cfg.gateway, sizeof(n.gateway)) != 0) {
+		log_warnx("reload: gateway interfaces change only on restart");
+		memcpy(n.gateway, d->cfg.gateway, sizeof(n.gateway));
+		n.ngateway = d->cfg.ngateway;
 	}
 	if (n.max_local_addresses != d->cfg.max_local_addresses) {
 		log_warnx("reload: max-local-addresses changes only on restart");
@@ -1077,9 +1130,47 @@ socks_owner_open(struct daemon *d)
 	}
 }
 
+/*
+ * Gateway: redirected TCP/53 from an internal interface arrives at that interface's own
+ * address, so listen on each of them, bound to the interface, on the listen-tcp port.
+ */
+static size_t
+gateway_listeners(const struct daemon *d, struct tcpserve_bind *gw)
+{
+	uint16_t port = d->cfg.nlisten > 0 ? d->cfg.listen_tcp[0].port : 54;
+	size_t n = 0;
+
+	for (size_t g = 0; g < d->cfg.ngateway; g++) {
+		uint32_t ifindex = addrtab_ifindex(&d->addrs, d->cfg.gateway[g]);
+		size_t before = n;
+
+		if (ifindex == 0)
+			fatalx("gateway %s: no such interface", d->cfg.gateway[g]);
+		for (uint32_t i = 0; i < d->addrs.n && n < TCPSERVE_MAX_GW; i++) {
+			const struct addrtab_entry *e = &d->addrs.e[i];
+
+			if (e->ifindex != ifindex)
+				continue;
+			memset(&gw[n], 0, sizeof(gw[n]));
+			gw[n].ep.family = e->family;
+			memcpy(gw[n].ep.addr, e->addr, e->family == AF_INET6 ? 16 : 4);
+			gw[n].ep.port = port;
+			gw[n].ifindex = ifindex;
+			snprintf(gw[n].ifname, sizeof(gw[n].ifname), "%s", d->cfg.gateway[g]);
+			n++;
+		}
+		if (n == before)
+			log_warnx("gateway %s: no address yet: its clients' TCP DNS is refused until "
+			    "dnsfence restarts", d->cfg.gateway[g]);
+	}
+	return n;
+}
+
 void
 daemon_open(struct daemon *d, const struct config *cfg)
 {
+	struct tcpserve_bind gw[TCPSERVE_MAX_GW];
+	size_t ngw;
 	char err[256];
 	uint8_t raw[16];
 	sigset_t set;
@@ -1115,7 +1206,9 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	    d->cfg.batch, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	policy_init(&d->pol, &d->cfg);
-	if (tcpserve_open(&d->ts, &d->cfg, &d->st, d->epfd, &tops, d, err, sizeof(err)) == -1)
+	ngw = gateway_listeners(d, gw);
+	if (tcpserve_open(&d->ts, &d->cfg, gw, ngw, &d->st, d->epfd, &tops, d, err,
+	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* The SOCKS password of isolated keys: random, per run. */
 	rnd_bytes(&d->rnd, raw, sizeof(raw));

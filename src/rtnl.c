@@ -7,12 +7,15 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 
 #include "rtnl.h"
 
 #define RTNL_DUMP_WAIT_MS	2000	/* one dump's messages must keep coming this fast */
 #define RTNL_DUMP_TRIES		4	/* dumps interrupted by changes are read again */
+#define RTNL_BUFSZ		32768	/* MNL_SOCKET_DUMP_SIZE: a dump batch whole */
 
 struct apply {
 	struct addrtab	*t;
@@ -31,6 +34,45 @@ attr_store(const struct nlattr *attr, void *data)
 }
 
 static int
+link_attr_store(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type >= 0 && type <= IFLA_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* An interface appeared, was renamed or went: its name, for the gateway interfaces. */
+static int
+link_msg(const struct nlmsghdr *nlh, struct addrtab *t)
+{
+	const struct ifinfomsg *ifi;
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	char name[16];
+	size_t n;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		addrtab_link_del(t, (uint32_t)ifi->ifi_index);
+		return MNL_CB_OK;
+	}
+	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_store, tb) != MNL_CB_OK ||
+	    tb[IFLA_IFNAME] == NULL)
+		return MNL_CB_OK;
+	n = strnlen(mnl_attr_get_payload(tb[IFLA_IFNAME]), mnl_attr_get_payload_len(tb[IFLA_IFNAME]));
+	if (n == 0 || n >= sizeof(name))
+		return MNL_CB_OK;
+	memcpy(name, mnl_attr_get_payload(tb[IFLA_IFNAME]), n);
+	name[n] = '\0';
+	(void)addrtab_link_set(t, (uint32_t)ifi->ifi_index, name);
+	return MNL_CB_OK;
+}
+
+static int
 addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct apply *a = data;
@@ -40,6 +82,8 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		a->interrupted = 1;
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
+		return link_msg(nlh, a->t);
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
@@ -63,55 +107,65 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Read every address again, from scratch; notifications met on the way are applied too. */
+/* One dump request (links or addresses), read to its end into t. */
+static int
+dump_one(struct rtnl *r, struct addrtab *t, uint16_t type, struct apply *a)
+{
+	static char buf[RTNL_BUFSZ];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(r->nl), .events = POLLIN };
+	int done = 0;
+
+	(void)t;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++r->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	while (!done) {
+		ssize_t n;
+		int rc = poll(&pfd, 1, RTNL_DUMP_WAIT_MS);
+
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == -1)
+			return -1;
+		if (rc == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if ((n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf))) == -1) {
+			if (errno == ENOBUFS)
+				a->interrupted = 1;
+			else if (errno != EINTR && errno != EAGAIN)
+				return -1;
+			continue;
+		}
+		/*
+		 * seq 0: notifications come interleaved with our dump and are applied
+		 * too; NLMSG_DONE ends it (MNL_CB_STOP), NLMSG_ERROR fails it.
+		 */
+		rc = mnl_cb_run(buf, (size_t)n, 0, r->portid, addr_cb, a);
+		if (rc == MNL_CB_ERROR)
+			return -1;
+		done = rc == MNL_CB_STOP;
+	}
+	return 0;
+}
+
+/* Read every link and address again, from scratch; notifications met are applied too. */
 static int
 dump(struct rtnl *r, struct addrtab *t)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-
 	for (int tries = 0; tries < RTNL_DUMP_TRIES; tries++) {
 		struct apply a = { t, 0 };
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-		struct rtgenmsg *g;
-		struct pollfd pfd = { .fd = mnl_socket_get_fd(r->nl), .events = POLLIN };
-		int done = 0;
 
-		nlh->nlmsg_type = RTM_GETADDR;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		nlh->nlmsg_seq = ++r->seq;
-		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-			return -1;
 		addrtab_clear(t);
-		while (!done) {
-			ssize_t n;
-			int rc = poll(&pfd, 1, RTNL_DUMP_WAIT_MS);
-
-			if (rc == -1 && errno == EINTR)
-				continue;
-			if (rc == -1)
-				return -1;
-			if (rc == 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			if ((n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf))) == -1) {
-				if (errno == ENOBUFS)
-					a.interrupted = 1;
-				else if (errno != EINTR && errno != EAGAIN)
-					return -1;
-				continue;
-			}
-			/*
-			 * seq 0: notifications come interleaved with our dump and are applied
-			 * too; NLMSG_DONE ends it (MNL_CB_STOP), NLMSG_ERROR fails it.
-			 */
-			rc = mnl_cb_run(buf, (size_t)n, 0, r->portid, addr_cb, &a);
-			if (rc == MNL_CB_ERROR)
-				return -1;
-			done = rc == MNL_CB_STOP;
-		}
+		if (dump_one(r, t, RTM_GETLINK, &a) == -1 || dump_one(r, t, RTM_GETADDR, &a) == -1)
+			return -1;
 		if (!a.interrupted)
 			return 0;
 		r->redumps++;
@@ -127,7 +181,7 @@ rtnl_open(struct rtnl *r, struct addrtab *t, char *err, size_t errlen)
 		snprintf(err, errlen, "rtnetlink socket: %s", strerror(errno));
 		return -1;
 	}
-	if (mnl_socket_bind(r->nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	if (mnl_socket_bind(r->nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_LINK,
 	    MNL_SOCKET_AUTOPID) == -1) {
 		snprintf(err, errlen, "rtnetlink bind: %s", strerror(errno));
 		goto fail;
@@ -153,7 +207,7 @@ rtnl_fd(const struct rtnl *r)
 int
 rtnl_read(struct rtnl *r, struct addrtab *t)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	static char buf[RTNL_BUFSZ];
 	struct apply a = { t, 0 };
 
 	for (;;) {

@@ -15,6 +15,7 @@ struct stats {
 	uint64_t	spoofed;	/* source may not ask here (not ours, not on its link):
 					   dropped, never answered */
 	uint64_t	forwarded;	/* queries from forwarded clients (containers, VMs) */
+	uint64_t	not_internal;	/* gateway: forwarded queries from a non-gateway interface */
 	uint64_t	edns_stripped;	/* queries sent upstream without some of the client's
 					   EDNS options or records */
 	uint64_t	edns_answer_stripped;	/* answers passed on without some EDNS options */

@@ -49,9 +49,73 @@ sa_to(const struct sockaddr_storage *ss, int *family, uint8_t *addr, uint16_t *p
 	}
 }
 
+/* One listener; -2 when a default [::1] cannot be had (skipped), -1 with err. */
+static int
+listen_one(struct tcpserve *ts, const struct endpoint *ep, const char *ifname, uint32_t ifindex,
+    int optional, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct epoll_event ev = { .events = EPOLLIN };
+	char name[64];
+	int one = 1, fd;
+	socklen_t sl = sockio_addr(ep, &ss);
+
+	config_endpoint_str(ep, name, sizeof(name));
+	if (ep->family == AF_INET6 && ifindex != 0)
+		((struct sockaddr_in6 *)&ss)->sin6_scope_id = ifindex;	/* link-local */
+	fd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 && optional && ep->family == AF_INET6 && errno == EAFNOSUPPORT)
+		return -2;	/* default [::1] on a kernel without IPv6 */
+	if (fd == -1) {
+		snprintf(err, errlen, "listen-tcp %s: socket: %s", name, strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ep->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* a gateway interface's address may still be tentative (IPv6 DAD): bind it anyway */
+	if (ifname != NULL)
+		(void)setsockopt(fd, ep->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    ep->family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof(one));
+	if (ifname != NULL && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+	    (socklen_t)strlen(ifname)) == -1) {
+		snprintf(err, errlen, "gateway %s: listener %s: SO_BINDTODEVICE: %s", ifname, name,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		int e = errno;
+
+		close(fd);
+		if (optional && ep->family == AF_INET6 && e == EADDRNOTAVAIL) {
+			log_warnx("listen-tcp %s: no IPv6 loopback, skipped", name);
+			return -2;
+		}
+		snprintf(err, errlen, "listen-tcp %s%s%s: bind: %s", name, ifname ? " on " : "",
+		    ifname ? ifname : "", strerror(e));
+		return -1;
+	}
+	if (listen(fd, TCP_BACKLOG) == -1) {
+		snprintf(err, errlen, "listen-tcp %s: listen: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ev.data.u64 = TCPSERVE_LISTEN_TAG | ts->nlisten;
+	if (epoll_ctl(ts->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		snprintf(err, errlen, "listen-tcp %s: epoll: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ts->lif[ts->nlisten] = ifindex;
+	ts->lfd[ts->nlisten++] = fd;
+	return 0;
+}
+
 int
-tcpserve_open(struct tcpserve *ts, const struct config *cfg, struct stats *st, int epfd,
-    const struct tcpserve_ops *ops, void *arg, char *err, size_t errlen)
+tcpserve_open(struct tcpserve *ts, const struct config *cfg, const struct tcpserve_bind *gw,
+    size_t ngw, struct stats *st, int epfd, const struct tcpserve_ops *ops, void *arg,
+    char *err, size_t errlen)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->cfg = cfg;
@@ -66,51 +130,13 @@ tcpserve_open(struct tcpserve *ts, const struct config *cfg, struct stats *st, i
 	}
 	for (uint32_t i = 0; i < ts->ncl; i++)
 		ts->cl[i].fd = -1;
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		const struct endpoint *ep = &cfg->listen_tcp[i];
-		struct sockaddr_storage ss;
-		struct epoll_event ev = { .events = EPOLLIN };
-		char name[64];
-		int one = 1, fd;
-		socklen_t sl = sockio_addr(ep, &ss);
-
-		config_endpoint_str(ep, name, sizeof(name));
-		fd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd == -1 && !cfg->nlisten_from_user && ep->family == AF_INET6 &&
-		    errno == EAFNOSUPPORT)
-			continue;	/* default [::1] on a kernel without IPv6 */
-		if (fd == -1) {
-			snprintf(err, errlen, "listen-tcp %s: socket: %s", name, strerror(errno));
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (listen_one(ts, &cfg->listen_tcp[i], NULL, 0, !cfg->nlisten_from_user, err,
+		    errlen) == -1)
 			return -1;
-		}
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ep->family == AF_INET6)
-			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
-			int e = errno;
-
-			close(fd);
-			if (!cfg->nlisten_from_user && ep->family == AF_INET6 &&
-			    e == EADDRNOTAVAIL) {
-				log_warnx("listen-tcp %s: no IPv6 loopback, skipped", name);
-				continue;
-			}
-			snprintf(err, errlen, "listen-tcp %s: bind: %s", name, strerror(e));
+	for (size_t i = 0; i < ngw && i < TCPSERVE_MAX_GW; i++)
+		if (listen_one(ts, &gw[i].ep, gw[i].ifname, gw[i].ifindex, 0, err, errlen) == -1)
 			return -1;
-		}
-		if (listen(fd, TCP_BACKLOG) == -1) {
-			snprintf(err, errlen, "listen-tcp %s: listen: %s", name, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		ev.data.u64 = TCPSERVE_LISTEN_TAG | ts->nlisten;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-			snprintf(err, errlen, "listen-tcp %s: epoll: %s", name, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		ts->lfd[ts->nlisten++] = fd;
-	}
 	return 0;
 }
 
@@ -192,6 +218,7 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 		c->fd = fd;
 		ts->nopen++;
 		sa_to(&ss, &c->family, c->addr, &c->port);
+		c->ifindex = ts->lif[li];
 		/* The address the client meant, before REDIRECT rewrote it (for the logs). */
 		if (getsockopt(fd, c->family == AF_INET6 ? SOL_IPV6 : SOL_IP,
 		    c->family == AF_INET6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST, &od, &ol) == 0) {

@@ -13,6 +13,7 @@
 #include "stats.h"
 
 #define TCPSERVE_LISTEN_TAG	(2ull << 32)	/* epoll data: tag | listener index */
+#define TCPSERVE_MAX_GW	32	/* listeners on gateway interfaces' addresses */
 #define TCPSERVE_CLIENT_TAG	(3ull << 32)	/* epoll data: tag | client slot */
 
 struct tcp_client {
@@ -23,6 +24,7 @@ struct tcp_client {
 	uint16_t	 port;
 	uint8_t		 orig[16];	/* where it connected before the redirect */
 	uint16_t	 orig_port;
+	uint32_t	 ifindex;	/* a gateway interface's listener: its interface; else 0 */
 	int		 uid_asked;	/* the owner was looked up (once per connection) */
 	int		 has_uid;
 	uint32_t	 uid;		/* the owner of the client's socket, if has_uid */
@@ -45,11 +47,19 @@ struct tcpserve_ops {
 	int	(*query)(void *arg, int32_t slot, uint8_t *msg, size_t len);
 };
 
+/* A listener bound to one interface's address (gateway mode). */
+struct tcpserve_bind {
+	struct endpoint	 ep;
+	uint32_t	 ifindex;
+	char		 ifname[CONFIG_IFNAMSIZ];
+};
+
 struct tcpserve {
 	const struct config	*cfg;
 	struct stats		*st;
 	int			 epfd;
-	int			 lfd[CONFIG_MAX_LISTEN];
+	int			 lfd[CONFIG_MAX_LISTEN + TCPSERVE_MAX_GW];
+	uint32_t		 lif[CONFIG_MAX_LISTEN + TCPSERVE_MAX_GW];	/* 0: lo */
 	size_t			 nlisten;
 	struct tcp_client	*cl;
 	uint32_t		 ncl;		/* slots: max-tcp-clients at start */
@@ -59,9 +69,13 @@ struct tcpserve {
 	void			*arg;
 };
 
-/* Bind every listen-tcp address. err names the address. */
-int	tcpserve_open(struct tcpserve *, const struct config *, struct stats *, int epfd,
-	    const struct tcpserve_ops *, void *arg, char *err, size_t errlen);
+/*
+ * Bind every listen-tcp address, and each of gw[0..ngw) to its interface (SO_BINDTODEVICE:
+ * unreachable from any other). err names the address.
+ */
+int	tcpserve_open(struct tcpserve *, const struct config *, const struct tcpserve_bind *gw,
+	    size_t ngw, struct stats *, int epfd, const struct tcpserve_ops *, void *arg,
+	    char *err, size_t errlen);
 void	tcpserve_accept(struct tcpserve *, uint32_t listener, uint64_t now_ms);
 void	tcpserve_event(struct tcpserve *, int32_t slot, uint32_t events, uint64_t now_ms);
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +86,32 @@ slot_idle(const struct upstream *up, uint32_t s)
 
 static void conn_close_quiet(struct upstream *, struct upstream_conn *, uint64_t);
 
+/* The SOCKS username Tor isolates on (it also shows in Tor's own logs). */
+static void
+key_user(const struct iso_key *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	switch (k->kind) {
+	case ISO_UID:
+		snprintf(buf, len, "uid-%u", k->uid);
+		break;
+	case ISO_HOST:
+		if (inet_ntop(k->family, k->addr, a, sizeof(a)) == NULL)
+			snprintf(a, sizeof(a), "?");
+		snprintf(buf, len, "host-%s", a);
+		break;
+	case ISO_TCP:
+		snprintf(buf, len, "tcp");
+		break;
+	default:
+		snprintf(buf, len, "no-owner");
+		break;
+	}
+}
+
 int32_t
-upstream_slot(struct upstream *up, uint32_t key, uint64_t now)
+upstream_slot(struct upstream *up, const struct iso_key *key, uint64_t now)
 {
 	int32_t free_slot = -1, lru = -1;
 
@@ -95,7 +120,7 @@ upstream_slot(struct upstream *up, uint32_t key, uint64_t now)
 	for (uint32_t s = 0; s < up->nslots; s++) {
 		struct upstream_slot *sl = &up->slots[s];
 
-		if (sl->used && sl->key == key) {
+		if (sl->used && memcmp(&sl->key, key, sizeof(*key)) == 0) {
 			sl->last_used_ms = now;
 			return (int32_t)s;
 		}
@@ -116,16 +141,9 @@ upstream_slot(struct upstream *up, uint32_t key, uint64_t now)
 	if (free_slot < 0)
 		return -1;
 	up->slots[free_slot].used = 1;
-	up->slots[free_slot].key = key;
+	up->slots[free_slot].key = *key;
 	up->slots[free_slot].last_used_ms = now;
-	/* The SOCKS username Tor isolates on (it also shows in Tor's own logs). */
-	if (key == ISO_KEY_TCP)
-		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "tcp");
-	else if (key == ISO_KEY_UNKNOWN)
-		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "no-owner");
-	else
-		snprintf(up->slots[free_slot].user, sizeof(up->slots[free_slot].user), "uid-%u",
-		    key);
+	key_user(key, up->slots[free_slot].user, sizeof(up->slots[free_slot].user));
 	for (uint32_t i = (uint32_t)free_slot * up->per_slot;
 	    i < (uint32_t)(free_slot + 1) * up->per_slot; i++) {
 		up->conns[i].retry_ms = 0;

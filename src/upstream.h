@@ -52,8 +52,20 @@ struct upstream_resolver {
 	uint64_t		 failures;	/* connection failures and unanswered queries */
 };
 
-#define ISO_KEY_UNKNOWN	UINT32_MAX		/* a packet without a socket owner */
-#define ISO_KEY_TCP	(UINT32_MAX - 1)	/* TCP clients: the redirect hides the uid */
+/* Whose circuits a query may share: an isolation key. */
+enum iso_kind {
+	ISO_UID = 1,		/* a local process's user (isolate uid and host) */
+	ISO_HOST,		/* a forwarded or gateway client's address (isolate host) */
+	ISO_TCP,		/* a TCP client whose socket owner sock_diag could not name */
+	ISO_NOOWNER,		/* a packet without an owner (or forwarded, with isolate uid) */
+};
+
+struct iso_key {
+	uint8_t		kind;		/* enum iso_kind */
+	uint8_t		family;		/* ISO_HOST: AF_INET or AF_INET6 */
+	uint32_t	uid;		/* ISO_UID */
+	uint8_t		addr[16];	/* ISO_HOST */
+};
 
 /*
  * An isolation slot: the connections of one isolation key (a uid with "isolate uid", or the
@@ -62,9 +74,9 @@ struct upstream_resolver {
  */
 struct upstream_slot {
 	int		 used;
-	uint32_t	 key;
+	struct iso_key	 key;
 	uint64_t	 last_used_ms;
-	char		 user[32];	/* SOCKS username for the key; "" with isolate none */
+	char		 user[64];	/* SOCKS username for the key; "" with isolate none */
 };
 
 struct upstream_ops {
@@ -112,7 +124,7 @@ int	upstream_init(struct upstream *, const struct config *, struct stats *, int 
  * The slot of an isolation key, taking a free one (or the least recently used idle one) if
  * the key has none. -1 when every slot is busy: max-isolation-keys reached.
  */
-int32_t	upstream_slot(struct upstream *, uint32_t key, uint64_t now_ms);
+int32_t	upstream_slot(struct upstream *, const struct iso_key *, uint64_t now_ms);
 uint32_t upstream_slot_of(const struct upstream *, int32_t conn);
 void	upstream_destroy(struct upstream *);
 
