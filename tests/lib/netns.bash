@@ -514,7 +514,21 @@ dnsfence_start() {
 }
 
 # dnsfence_stop [SIGNAL]: stop the daemon; DF_STOP_STATUS holds its exit status if it was our child.
-dnsfence_stop() { df_stop dnsfence "${1:-TERM}"; }
+dnsfence_stop() {
+	# A worker stopped with SIGSTOP would sit on its parent's QUIT for df_stop's 5 s.
+	local w
+	if w=$(dnsfence_worker_pid); then kill -CONT "$w" 2>/dev/null || true; fi
+	df_stop dnsfence "${1:-TERM}"
+}
+
+# dnsfence_worker_pid: the worker, the recorded dnsfence's (the parent's) one child. The worker
+# is the process that reads the queue and answers: stop that one to stop the daemon's work.
+dnsfence_worker_pid() {
+	local p w
+	p=$(df_pid dnsfence) || return 1
+	w=$(awk '{ print $1 }' "/proc/$p/task/$p/children" 2>/dev/null)
+	[[ -n $w ]] && echo "$w"
+}
 
 # dnsfence_stats: SIGUSR1, then wait (5 s) for a new "stats latency:" line in the log.
 dnsfence_stats() {

@@ -138,7 +138,7 @@ leak_teardown_file() {
 	df_stop loop
 	df_stop blackhole
 	# A stopped dnsfence would sit on SIGTERM for df_stop's 5 s.
-	if df_alive dnsfence; then kill -CONT "$(df_pid dnsfence)" 2>/dev/null || true; fi
+	if df_alive dnsfence; then kill -CONT "$(dnsfence_worker_pid)" 2>/dev/null || true; fi
 	if [[ -n ${DF_WS:-} ]] && ip netns list | awk '{print $1}' | grep -qx "$DF_WS"; then
 		ws sh "$DF_REPO/src/dnsfence-firewall.sh" unload --backend iptables >/dev/null 2>&1 || true
 	fi
@@ -156,7 +156,11 @@ leak_queue_line() {
 # leak_proc_state NAME: the one-letter state of the recorded process (R, S, T, ...).
 leak_proc_state() {
 	local pid stat
-	pid=$(df_pid "$1") || return 1
+	if [[ $1 == worker ]]; then
+		pid=$(dnsfence_worker_pid) || return 1
+	else
+		pid=$(df_pid "$1") || return 1
+	fi
 	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	echo "${stat%% *}"
@@ -164,7 +168,7 @@ leak_proc_state() {
 
 # leak_dnsfence_live: dnsfence runs and is not stopped (it can answer SIGUSR1).
 leak_dnsfence_live() {
-	df_alive dnsfence && [[ $(leak_proc_state dnsfence) != [Tt] ]]
+	df_alive dnsfence && [[ $(leak_proc_state worker) != [Tt] ]]
 }
 
 # leak_stat NAME GROUP: a fresh counter from dnsfence (SIGUSR1), or "-" if it cannot be asked.
@@ -296,7 +300,7 @@ leak_wait_for() {
 leak_baseline() {
 	df_stop loop
 	if df_alive dnsfence; then
-		kill -CONT "$(df_pid dnsfence)" 2>/dev/null || true
+		kill -CONT "$(dnsfence_worker_pid)" 2>/dev/null || true
 		dnsfence_stop
 	fi
 	df_stop dnsfence
@@ -346,7 +350,7 @@ leak_fill_pending() {
 }
 
 _leak_blackhole_ready() { grep -q 'blackhole-socks: listening' "$DF_TMP/blackhole.log" 2>/dev/null; }
-_leak_stopped() { [[ $(leak_proc_state dnsfence) == [Tt] ]]; }
+_leak_stopped() { [[ $(leak_proc_state worker) == [Tt] ]]; }
 _leak_loop_busy() {
 	local c
 	c=$(leak_stat captured capture)
@@ -375,7 +379,7 @@ leak_enter() {
 	sigstopped-flood)
 		dnsfence_start --queue-maxlen "$LEAK_QMAXLEN" || return 1
 		leak_warmup || return 1
-		kill -STOP "$(df_pid dnsfence)"
+		kill -STOP "$(dnsfence_worker_pid)"
 		leak_wait_for _leak_stopped || { echo "dnsfence did not stop"; return 1; }
 		timeout 60 ip netns exec "$DF_WS" "$DF_PYTHON" "$LEAK_PY" flood "$DF_NET4" "$LEAK_FLOOD" ||
 			return 1
@@ -618,7 +622,7 @@ _leak_py() {	# leak-clients.py arguments
 _leak_close_early() {	# server type
 	local pid
 	if leak_dnsfence_live; then
-		pid=$(df_pid dnsfence)
+		pid=$(dnsfence_worker_pid)
 		kill -STOP "$pid"
 		if ! leak_wait_for _leak_stopped; then
 			kill -CONT "$pid"

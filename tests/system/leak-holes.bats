@@ -126,7 +126,7 @@ holes_ct_timeouts() {
 holes_undo() {
 	local f
 	[[ -n ${DF_TMP:-} && -d $DF_TMP ]] || return 0
-	if df_alive dnsfence; then kill -CONT "$(df_pid dnsfence)" 2>/dev/null || true; fi
+	if df_alive dnsfence; then kill -CONT "$(dnsfence_worker_pid)" 2>/dev/null || true; fi
 	for f in "$DF_TMP"/holes.*; do
 		[[ -f $f ]] || continue
 		case ${f##*.} in
@@ -461,7 +461,7 @@ holes_bad_options() {
 	# a reset. That reset must stay in ws.
 	a0=$(holes_stat answered answers)
 	holes_ct_timeouts set
-	kill -STOP "$(df_pid dnsfence)"
+	kill -STOP "$(dnsfence_worker_pid)"
 	for v in "$DF_NET4" "$DF_NET6"; do
 		run timeout 10 ip netns exec "$DF_WS" dig "@$v" +tcp +tries=1 +time=1 a.test A
 		[[ $output == *"timed out"* ]] || fail "dig +tcp to $v was not left waiting"
@@ -472,7 +472,7 @@ holes_bad_options() {
 	done
 	! holes_tcp53_open || fail "ws's conntrack did not forget the connections within 10 s"
 	capture_start
-	kill -CONT "$(df_pid dnsfence)"
+	kill -CONT "$(dnsfence_worker_pid)"
 	leak_wait_for holes_answered $((a0 + 2)) || fail "dnsfence did not answer the two queries"
 	capture_stop
 	holes_ct_timeouts restore

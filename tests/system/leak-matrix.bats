@@ -164,7 +164,7 @@ teardown() {
 	[[ $(cat "$DF_TMP/leak-state") == sigstopped-flood ]] || fail "the state was not set up"
 	icmp0=$(leak_icmp_drops)
 	capture_start
-	kill -CONT "$(df_pid dnsfence)"
+	kill -CONT "$(dnsfence_worker_pid)"
 	for ((i = 0; i < 20; i++)); do
 		out=$(timeout 10 ip netns exec "$DF_WS" dig "@$DF_NET4" +tries=1 +time=2 a.test A 2>&1) ||
 			true

@@ -38,13 +38,6 @@ teardown() {
 	df_stop logns
 }
 
-# worker_pid: the worker, the parent's one child.
-worker_pid() {
-	local p
-	p=$(df_pid dnsfence) || return 1
-	cat "/proc/$p/task/$p/children" 2>/dev/null | awk '{ print $1 }'
-}
-
 # status_field PID FIELD: one line of /proc/PID/status, without its name.
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 
@@ -75,7 +68,7 @@ queue_bound() {
 @test "privsep: a root parent with CAP_KILL only and no network socket; a chrooted worker with CAP_NET_ADMIN only" {
 	local p w uid gid fd kinds want_root
 	p=$(df_pid dnsfence)
-	w=$(worker_pid)
+	w=$(dnsfence_worker_pid)
 	[[ -n $w ]] || fail "the parent $p has no child"
 	uid=$(id -u "$DF_USER")
 	want_root=$(realpath "$DF_TMP/chroot")
@@ -144,7 +137,7 @@ forbidden() {
 	dnsfence_stop
 	dnsfence_start
 	p=$(df_pid dnsfence)
-	w=$(worker_pid)
+	w=$(dnsfence_worker_pid)
 	[[ -n $w ]] || fail "no worker"
 	gdb_call "$w" "$expr"
 	sed 's/^/  gdb| /' "$DF_TMP/gdb.log"
@@ -178,7 +171,7 @@ forbidden() {
 	dnsfence_stop
 	dnsfence_start
 	p=$(df_pid dnsfence)
-	w=$(worker_pid)
+	w=$(dnsfence_worker_pid)
 	kill -KILL "$w"
 	df_wait_exit dnsfence 10 || fail "the parent still runs 10 s after the worker was killed"
 	echo "worker killed: parent exit status ${DF_STOP_STATUS:-?}"
@@ -186,7 +179,7 @@ forbidden() {
 	! queue_bound || fail "the queue is still bound"
 	dnsfence_start
 	p=$(df_pid dnsfence)
-	w=$(worker_pid)
+	w=$(dnsfence_worker_pid)
 	kill -KILL "$p"
 	for ((i = 0; i < 100; i++)); do
 		[[ -e /proc/$w ]] || break
