@@ -136,10 +136,10 @@ tor_events_start() {
 }
 
 # tor_dnsfence_ports: the local ports of dnsfence's established TCP connections to the SocksPort,
-# one a line (ss in ws, filtered on dnsfence's PID).
+# one a line (ss in ws, filtered on the worker's PID: it owns the connections).
 tor_dnsfence_ports() {
 	local pid
-	pid=$(df_pid dnsfence) || return 1
+	pid=$(dnsfence_worker_pid) || return 1
 	ws ss -Htnp state established "( dport = :$TORNET_SOCKS_PORT )" 2>/dev/null |
 		awk -v p="pid=$pid," -v dst="$TORNET_SOCKS_ADDR:$TORNET_SOCKS_PORT" \
 		    'index($0, p) && $4 == dst { n = split($3, a, ":"); print a[n] }' | sort -n
