@@ -10,7 +10,9 @@ RULESDIR=${DNSFENCE_RULESDIR:-@RULESDIR@}
 case $RULESDIR in @*) RULESDIR=$(cd "$(dirname "$0")/.." && pwd) ;; esac
 
 backend=""
-mode=workstation
+mode=""		# workstation unless given; status: what is loaded
+internal=""	# gateway mode: the internal interfaces (--internal)
+loaded=""	# status: the internal interfaces the loaded rules name
 queue=0
 mark=0x646e73
 markfwd=0x646e74
@@ -23,10 +25,25 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 usage() {
 	cat >&2 <<USAGE
 usage: $PROG {load|unload|status|check|print} [--backend iptables|nftables]
-       [--mode workstation] [--queue N] [--mark M] [--mark-forward M] [--tcp-port P]
+       [--mode workstation|gateway] [--internal IF ...] [--queue N] [--mark M]
+       [--mark-forward M] [--tcp-port P]
        [--keep-loopback-dns] [--allow-ping] [--allow-udp UID:PORT ...]
 USAGE
 	exit 1
+}
+
+# ifname_check NAME: NAME is an interface name the rules can carry as it is: 1-15 bytes, not lo,
+# no '/' or white space (the kernel's rules), and only letters, digits, '.', '-' and '_': no
+# iptables ('+') or nftables ('*') wildcard, which would match other interfaces too, and nothing
+# that needs quoting in a rule or a comment.
+ifname_check() {
+	case $1 in
+	lo) die "--internal: lo is not an internal interface" ;;
+	.|..|*[!A-Za-z0-9._-]*|'')
+		die "--internal: '$1' is not an interface name (letters, digits, '.', '-', '_')" ;;
+	esac
+	[ ${#1} -le 15 ] || die "--internal: '$1' is longer than 15 bytes"
+	case " $internal " in *" $1 "*) die "--internal: $1 is given twice" ;; esac
 }
 
 [ $# -ge 1 ] || usage
@@ -38,6 +55,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--backend) [ $# -ge 2 ] || usage; backend=$2; shift ;;
 	--mode) [ $# -ge 2 ] || usage; mode=$2; shift ;;
+	--internal) [ $# -ge 2 ] || usage; ifname_check "$2"; internal="$internal $2"; shift ;;
 	--queue) [ $# -ge 2 ] || usage; queue=$2; shift ;;
 	--mark) [ $# -ge 2 ] || usage; mark=$2; shift ;;
 	--mark-forward) [ $# -ge 2 ] || usage; markfwd=$2; shift ;;
@@ -77,10 +95,15 @@ markfwd=$(fwmark --mark-forward "$markfwd") || exit 1
 [ "$mark" != "$markfwd" ] ||
 	die "--mark-forward: $markfwd is also --mark: replies to forwarded clients need their own mark"
 case $mode in
-workstation) ;;
-gateway) die "--mode gateway is not implemented yet" ;;
-*) die "--mode: '$mode' is not workstation" ;;
+''|workstation) [ -z "$internal" ] || die "--internal goes with --mode gateway" ;;
+gateway) [ -n "$internal" ] || die "--mode gateway needs --internal IF (its clients' interface)"
+	# shellcheck disable=SC2086 # one word per interface
+	set -- $internal
+	[ $# -le 8 ] || die "--internal: more than 8 interfaces (dnsfence serves at most 8)"
+	internal=$* ;;
+*) die "--mode: '$mode' is not workstation or gateway" ;;
 esac
+[ -n "$mode" ] || [ "$cmd" = status ] || mode=workstation
 for a in $allow; do
 	uid=${a%%:*}
 	port=${a#*:}
@@ -127,12 +150,31 @@ if [ -z "$backend" ]; then
 fi
 case $backend in iptables|nftables) ;; *) die "--backend: '$backend' is not iptables or nftables" ;; esac
 
+# keep TAG YES: the sed command for lines that start with @TAG@: keep them without the tag if YES
+# is 1, else delete them.
+keep() {
+	if [ "$2" -eq 1 ]; then printf 's/^\\([[:blank:]]*\\)@%s@ */\\1/\n' "$1"
+	else printf '/^[[:blank:]]*@%s@/d\n' "$1"; fi
+}
+
 # fill FILE LOOPBACK ALLOW: the rules file with its placeholders filled in. LOOPBACK replaces
 # @LOOPBACK_DNS@. ALLOW is the rule for one --allow-udp pair with @UID@ and @PORT@ in it; the
-# @ALLOW_UDP@ line becomes one such rule per pair, with that line's indentation.
+# @ALLOW_UDP@ line becomes one such rule per pair, with that line's indentation. A rule line with
+# @IF@ in it becomes one line per internal interface (none in workstation mode). Comments are
+# left as they are.
 fill() {
-	if [ $allow_ping -eq 1 ]; then ping='s/^\([[:blank:]]*\)@PING@ */\1/'; else ping='/^[[:blank:]]*@PING@/d'; fi
-	ALLOW=$3 PAIRS=$allow awk '
+	gw=0
+	[ "$mode" = gateway ] && gw=1
+	ALLOW=$3 PAIRS=$allow INTERNAL=$internal awk '
+		/@IF@/ && !/^[ \t]*#/ {
+			n = split(ENVIRON["INTERNAL"], ifs, " ")
+			for (i = 1; i <= n; i++) {
+				r = $0
+				gsub(/@IF@/, ifs[i], r)
+				print r
+			}
+			next
+		}
 		/^[ \t]*@ALLOW_UDP@[ \t]*$/ {
 			ind = $0
 			sub(/@ALLOW_UDP@.*/, "", ind)
@@ -147,8 +189,9 @@ fill() {
 			next
 		}
 		{ print }' "$RULESDIR/$1" |
-		sed -e "$ping" -e "s|@MARK@|$mark|g" -e "s|@MARKFWD@|$markfwd|g" -e "s|@QUEUE@|$queue|g" \
-			-e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$2|g"
+		sed -e "$(keep PING $allow_ping)" -e "$(keep GW $gw)" -e "$(keep WS $((1 - gw)))" \
+			-e '/^[[:blank:]]*#/b' -e "s|@MARK@|$mark|g" -e "s|@MARKFWD@|$markfwd|g" \
+			-e "s|@QUEUE@|$queue|g" -e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$2|g"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -159,12 +202,20 @@ fill() {
 #   jump  BUILTIN POS NAME iptables: rule POS of a built-in chain is exactly "-j NAME"
 #   size  BUILTIN N        iptables: the built-in chain holds N rules
 # status_report FAMILY HAVE WANT compares what is loaded (HAVE) with what load installs (WANT):
-# it prints the counters line, then a line per missing chain, jump or commented rule, or jump not
-# first in its chain, then "any 1" if anything of ours is loaded at all, else "any 0".
+# it prints the counters line (the gateway's counters at its end if gateway mode is loaded or
+# checked), then a line per missing chain, jump or commented rule, or jump not first in its chain,
+# then "any 1" if anything of ours is loaded at all, else "any 0".
 status_report() {
-	HAVE=$2 WANT=$3 awk -F '\t' -v fam="$1" '
+	gwc=0
+	[ "$mode" != gateway ] && [ -z "$loaded" ] || gwc=1
+	HAVE=$2 WANT=$3 awk -F '\t' -v fam="$1" -v gw=$gwc '
 		function counter(c) {
 			sub(/^dnsfence: /, "", c)
+			if (sub(/^gateway [^:]*: /, "", c)) {
+				if (c == "UDP DNS to the daemon") return "gw_queued"
+				if (c == "TCP DNS to the daemon listener") return "gw_redirected"
+				return ""
+			}
 			if (c == "UDP DNS to the daemon") return "queued"
 			if (c == "all other UDP") return "udp_dropped"
 			if (c == "other protocols") return "proto_dropped"
@@ -192,8 +243,10 @@ status_report() {
 			}
 			printf "queued=%d udp_dropped=%d proto_dropped=%d icmp_dropped=%d", sum["queued"],
 				sum["udp_dropped"], sum["proto_dropped"], sum["icmp_dropped"]
-			printf " marked_dropped=%d fwd_queued=%d fwd_dropped=%d\n", sum["marked_dropped"],
+			printf " marked_dropped=%d fwd_queued=%d fwd_dropped=%d", sum["marked_dropped"],
 				sum["fwd_queued"], sum["fwd_dropped"]
+			if (gw) printf " gw_queued=%d gw_redirected=%d", sum["gw_queued"], sum["gw_redirected"]
+			printf "\n"
 			nw = split(ENVIRON["WANT"], w, "\n")
 			for (i = 1; i <= nw; i++) {
 				if (split(w[i], f, "\t") < 4) continue
@@ -212,11 +265,24 @@ status_report() {
 		}'
 }
 
-# status_print BACKEND REPORT...: print the loaded line, the counters and the problems of each
-# family's report (prefixed "ipv4: " etc. where there are several). Returns 0 only when every
-# piece is in place, 1 otherwise.
+# status_mode RECORDS: the internal interfaces the loaded rules name (in the comments of their
+# gateway rules), in order, once each, into $loaded; without --mode, status checks that mode.
+status_mode() {
+	loaded=$(printf '%s\n' "$1" | awk -F '\t' '
+		$3 == "rule" && match($5, /comment "(dnsfence: )?gateway [^":]*:/) {
+			c = substr($5, RSTART, RLENGTH - 1)
+			sub(/.* /, "", c)
+			if (!(c in seen)) { seen[c] = 1; printf "%s%s", n++ ? " " : "", c }
+		}')
+	[ -z "$mode" ] || return 0
+	if [ -n "$loaded" ]; then mode=gateway internal=$loaded; else mode=workstation; fi
+}
+
+# status_print BACKEND REPORT...: print the loaded line (with the internal interfaces that are
+# loaded, if any), the counters and the problems of each family's report (prefixed "ipv4: " etc.
+# where there are several). Returns 0 only when every piece is in place, 1 otherwise.
 status_print() {
-	be=$1
+	be=$1${loaded:+, gateway: $loaded}
 	shift
 	any=0
 	bad=0
@@ -245,9 +311,14 @@ any 1") any=1 ;; esac
 # ---------------------------------------------------------------------------------------------
 # iptables
 
-# table:builtin:chain, each of our chains and the built-in chain whose first rule jumps to it.
+# table:builtin:chain, each of our chains and the built-in chain whose first rule jumps to it
+# (ipt_jumps: in this mode).
 JUMPS="raw:OUTPUT:DNSFENCE_RAW mangle:PREROUTING:DNSFENCE_PRE mangle:OUTPUT:DNSFENCE_QUEUE
 nat:OUTPUT:DNSFENCE_TCP filter:FORWARD:DNSFENCE_FWD filter:OUTPUT:DNSFENCE_FILTER"
+ipt_jumps() {
+	echo "$JUMPS"
+	[ "$mode" != gateway ] || echo nat:PREROUTING:DNSFENCE_GWTCP
+}
 
 ipt_bin() { if [ "$1" = 6 ]; then echo ip6tables; else echo iptables; fi; }
 
@@ -285,7 +356,7 @@ ipt_have() {	# family: what is loaded
 
 ipt_want() {	# family: what load installs, each jump first in its chain
 	ipt_render "$1" | ipt_records
-	for j in $JUMPS; do
+	for j in $(ipt_jumps); do
 		t=${j%%:*}
 		j=${j#*:}
 		printf '%s\t\tjump\t%s\t1\t%s\n' "$t" "${j%%:*}" "${j#*:}"
@@ -395,8 +466,7 @@ ipt_check() {
 		ipt_render $f | "$ipt-restore" -w --noflush --test ||
 			die "$ipt ruleset does not validate"
 	done
-	echo "$PROG: iptables ruleset valid (queue $queue, mark $mark, mark-forward $markfwd," \
-		"tcp port $tcpport)"
+	echo "$PROG: iptables ruleset valid ($what)"
 }
 
 ipt_unload() {
@@ -409,8 +479,12 @@ ipt_unload() {
 }
 
 ipt_status() {
-	r4=$(status_report ipv4 "$(ipt_have 4)" "$(ipt_want 4)")
-	r6=$(status_report ipv6 "$(ipt_have 6)" "$(ipt_want 6)")
+	h4=$(ipt_have 4)
+	h6=$(ipt_have 6)
+	status_mode "$h4
+$h6"
+	r4=$(status_report ipv4 "$h4" "$(ipt_want 4)")
+	r6=$(status_report ipv6 "$h6" "$(ipt_want 6)")
 	status_print iptables "ipv4: $r4" "ipv6: $r6"
 }
 
@@ -423,9 +497,10 @@ nft_render() {
 	fill nftables/dnsfence.nft "$lo" 'meta skuid @UID@ udp dport @PORT@ return comment "allowed UDP flow"'
 }
 
-# One transaction: create (if missing), flush, and fill the table. Atomic and idempotent.
+# One transaction: create (if missing), delete and write the table again, so that no chain of
+# the other mode stays behind. Atomic and idempotent.
 nft_script() {
-	printf 'table inet dnsfence\nflush table inet dnsfence\n'
+	printf 'table inet dnsfence\ndelete table inet dnsfence\n'
 	nft_render
 }
 
@@ -452,8 +527,7 @@ nft_check() {
 	command -v nft >/dev/null 2>&1 || die "nft not found"
 	if has_nft_queue; then
 		nft_script | nft -c -f - || die "nftables ruleset does not validate"
-		echo "$PROG: nftables ruleset valid (queue $queue, mark $mark, mark-forward $markfwd," \
-			"tcp port $tcpport)"
+		echo "$PROG: nftables ruleset valid ($what)"
 	else
 		# Without nft_queue even `nft -c` rejects the queue statement: check the rest.
 		nft_script | sed 's/queue num [0-9]*/drop/' | nft -c -f - ||
@@ -473,14 +547,16 @@ nft_status() {
 		echo "loaded: no (nftables)"
 		return 1
 	fi
-	status_print nftables "$(status_report inet "$(printf '%s\n' "$have" | nft_records)" \
-		"$(nft_render | nft_records)")"
+	have=$(printf '%s\n' "$have" | nft_records)
+	status_mode "$have"
+	status_print nftables "$(status_report inet "$have" "$(nft_render | nft_records)")"
 }
 
 # The kernel's view of the queue: is anyone bound, and what was dropped.
 queue_status() {
 	f=/proc/net/netfilter/nfnetlink_queue
 	if [ -r $f ] && line=$(awk -v q="$queue" '$1 == q' $f) && [ -n "$line" ]; then
+		# shellcheck disable=SC2086 # the fields of the line, split on purpose
 		set -- $line
 		echo "queue $queue: bound by portid $2, waiting=$3, dropped(queue full)=$6, dropped(user)=$7"
 	else
@@ -491,7 +567,7 @@ queue_status() {
 case $cmd in load|check|print) tcpport_check ;; esac
 if [ "$backend" = iptables ]; then rules=iptables/dnsfence.rules; else rules=nftables/dnsfence.nft; fi
 [ "$cmd" = unload ] || [ -r "$RULESDIR/$rules" ] || die "cannot read $RULESDIR/$rules"
-what="queue $queue, mark $mark, mark-forward $markfwd, tcp port $tcpport"
+what="queue $queue, mark $mark, mark-forward $markfwd, tcp port $tcpport${internal:+, gateway: $internal}"
 case $backend:$cmd in
 iptables:load) need_root; ipt_load; echo "$PROG: loaded (iptables, $what)" ;;
 iptables:unload) need_root; ipt_unload; echo "$PROG: unloaded (iptables)" ;;

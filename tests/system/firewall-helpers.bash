@@ -10,6 +10,10 @@
 # The rulesets are loaded in A only. Namespaces and processes are recorded in $DF_TMP and removed
 # by name or PID in fw_down. Loaded after tests/lib/netns.bash (df_spawn, df_stop, the capture)
 # and helpers.bash (fail).
+#
+# Gateway mode: A is the gateway, fwac<ID> ($FW_IN) its internal interface (C is its client),
+# fwab<ID> ($FW_OUT) the outside one. fw_listen runs listeners of our own in A (the "daemon" for
+# redirected TCP, a local UDP service); fw_at_client moves the capture to C's end of the link.
 
 FW_A4=203.0.113.1
 FW_B4=203.0.113.2
@@ -71,6 +75,8 @@ fw_up() {
 	# What netns.bash's capture needs: ws is A, net is B, tcpdump on B's end of the link.
 	DF_WS=$FW_A DF_NET=$FW_B DF_VNET=fwb$id
 	export DF_WS DF_NET DF_VNET
+	FW_IN=fwac$id FW_OUT=fwab$id FW_CIF=fwc$id
+	export FW_IN FW_OUT FW_CIF
 	ip -n "$FW_C" route add default via "$FW_AC4" || return 1
 	ip -n "$FW_C" -6 route add default via "$FW_AC6" || return 1
 	ip -n "$FW_B" route add 10.99.1.0/24 via "$FW_A4" || return 1
@@ -105,16 +111,23 @@ fw_down() {
 
 nsa() { ip netns exec "$FW_A" "$@"; }
 fw_b() { if [[ $1 == 6 ]]; then echo "$FW_B6"; else echo "$FW_B4"; fi; }	# B's address
+fw_c() { if [[ $1 == 6 ]]; then echo "$FW_C6"; else echo "$FW_C4"; fi; }	# C's address
+fw_ac() { if [[ $1 == 6 ]]; then echo "$FW_AC6"; else echo "$FW_AC4"; fi; }	# A's, to C
 fw_ipt() { if [[ $1 == 6 ]]; then echo ip6tables; else echo iptables; fi; }	# the family's tool
 
 # fw [ARGS]: the loader, run in A.
 fw() { nsa sh "$FW_LOADER" "$@"; }
 
-# fw_clean: nothing of dnsfence in A, in either backend, and no rule a test added (teardown).
-fw_clean() {
-	local ipt j t b c
+# fw_unload_both: nothing of dnsfence in A, in either backend.
+fw_unload_both() {
 	fw unload --backend iptables >/dev/null 2>&1 || true
 	nsa nft delete table inet dnsfence >/dev/null 2>&1 || true
+}
+
+# fw_clean: nothing of dnsfence in A, and no rule or setting a test added (teardown).
+fw_clean() {
+	local ipt j t b c
+	fw_unload_both
 	for ipt in iptables ip6tables; do
 		for j in "${FW_JUMPS[@]}"; do
 			read -r t b c <<<"$j"
@@ -122,7 +135,9 @@ fw_clean() {
 		done
 	done
 	nsa iptables -w -t nat -F PREROUTING 2>/dev/null || true
-	nsa sysctl -qw net.ipv4.ip_unprivileged_port_start=1024 || true
+	nsa nft delete table inet dffw_whonix >/dev/null 2>&1 || true
+	nsa sysctl -qw net.ipv4.ip_unprivileged_port_start=1024 net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 || true
 }
 
 # fw_foreign: a firewall manager's ACCEPT inserted first in every chain we jump from.
@@ -176,8 +191,15 @@ import socket, struct, sys
 kind, fam, dst = sys.argv[1], sys.argv[2], sys.argv[3]
 port = int(sys.argv[4]) if len(sys.argv) > 4 else 9
 mark = int(sys.argv[5], 0) if len(sys.argv) > 5 else 0
+sport = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 af = socket.AF_INET6 if fam == "6" else socket.AF_INET
 tag = b"dnsfence-firewall-test"
+
+def to(port):  # "ff02::1%IF": a link-local destination on interface IF
+    if "%" in dst:
+        host, ifname = dst.split("%")
+        return (host, port, 0, socket.if_nametoindex(ifname))
+    return (dst, port)
 
 def csum(b):
     if len(b) % 2:
@@ -198,10 +220,12 @@ if kind == "udplite":
 elif kind in ("sctp", "raw253"):
     s = socket.socket(af, socket.SOCK_RAW, 132 if kind == "sctp" else 253)
     s.sendto(tag, (dst, 0))
-elif kind in ("echo", "unreach"):
+elif kind in ("echo", "echoreply", "unreach"):
     s = socket.socket(af, socket.SOCK_RAW, 58 if fam == "6" else 1)
     if kind == "echo":
         pkt = icmp(128 if fam == "6" else 8, 0, struct.pack("!HH", 0x6466, 1) + tag)
+    elif kind == "echoreply":
+        pkt = icmp(129 if fam == "6" else 0, 0, struct.pack("!HH", 0x6466, 1) + tag)
     else:  # port unreachable, quoting nothing in particular
         pkt = icmp(1 if fam == "6" else 3, 4 if fam == "6" else 3, b"\0\0\0\0" + tag)
     s.sendto(pkt, (dst, 0))
@@ -209,20 +233,26 @@ elif kind == "udp":
     s = socket.socket(af, socket.SOCK_DGRAM)
     if mark:
         s.setsockopt(socket.SOL_SOCKET, 36, mark)  # SO_MARK
-    s.sendto(tag, (dst, port))
+    if af == socket.AF_INET:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    if sport:
+        s.bind(("::" if fam == "6" else "0.0.0.0", sport))
+    s.sendto(tag, to(port))
 elif kind == "tcp":  # a SYN; the connection itself does not matter
     s = socket.socket(af, socket.SOCK_STREAM)
     s.settimeout(1)
     try:
-        s.connect((dst, port))
+        s.connect(to(port))
     except OSError:
         pass
 else:
     sys.exit("unknown kind " + kind)
 '
 
-# fw_send NS KIND FAMILY DST [PORT [MARK]]: send one probe from NS (errors such as EPERM from a
-# DROP are expected and ignored: the capture decides).
+# fw_send NS KIND FAMILY DST [PORT [MARK [SPORT]]]: send one probe from NS (errors such as EPERM
+# from a DROP are expected and ignored: the capture decides). KIND: udp, tcp, udplite, sctp,
+# raw253, echo, echoreply, unreach. DST may be "ADDR%IF" (IPv6 link-local multicast); MARK 0 is
+# none.
 fw_send() {
 	local ns=$1
 	shift
@@ -242,7 +272,8 @@ fw_send_as_nobody() {
 # with A as its ws and B as its net (fw_up sets their names). Its sentinels are TCP SYNs from A
 # to B, which every ruleset here lets through.
 
-# The probes' filters, by kind and family (what the fenced host or the client sent).
+# fw_filter KIND FAMILY [PORT [SPORT]]: the probes' filters, by kind and family (what the fenced
+# host or the client sent).
 fw_filter() {
 	local kind=$1 fam=$2 ip=ip
 	[[ $fam == 6 ]] && ip=ip6
@@ -251,8 +282,9 @@ fw_filter() {
 	sctp) echo "$ip proto 132" ;;
 	raw253) echo "$ip proto 253" ;;
 	echo) if [[ $fam == 6 ]]; then echo "icmp6 and ip6[40] == 128"; else echo "icmp and icmp[icmptype] == icmp-echo"; fi ;;
+	echoreply) if [[ $fam == 6 ]]; then echo "icmp6 and ip6[40] == 129"; else echo "icmp and icmp[icmptype] == icmp-echoreply"; fi ;;
 	unreach) if [[ $fam == 6 ]]; then echo "icmp6 and ip6[40] == 1"; else echo "icmp and icmp[icmptype] == icmp-unreach"; fi ;;
-	udp) echo "$ip and udp dst port $3" ;;
+	udp) echo "$ip and udp dst port $3${4:+ and udp src port $4}" ;;
 	tcp) echo "$ip and tcp dst port $3" ;;
 	esac
 }
@@ -321,4 +353,121 @@ fw_nft_load() {
 	else
 		fw print --backend nftables "$@" | sed 's/queue num [0-9]*/drop/' | nsa nft -f -
 	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Gateway mode: A is the gateway, $FW_IN its internal interface.
+
+# fw_gw_load BACKEND [OPTIONS]: gateway mode for $FW_IN into A (nftables: see fw_nft_load).
+fw_gw_load() {
+	local b=$1
+	shift
+	if [[ $b == iptables ]]; then
+		fw load --backend iptables --mode gateway --internal "$FW_IN" "$@" >/dev/null
+	else
+		fw_nft_load --mode gateway --internal "$FW_IN" "$@" >/dev/null
+	fi
+}
+
+# fw_gw_backends: the backends the traffic tests run, saying once (fd 3) how nftables is loaded.
+fw_gw_backends() {
+	fw_has_nft_queue ||
+		echo "# nftables: this kernel has no nft_queue: loaded with 'queue' replaced by 'drop'" >&3
+	echo iptables nftables
+}
+
+# assert_gw_counter BACKEND NAME OP N: after `run fw status`, NAME compares OP N on each family's
+# line (iptables), or OP 2N on the one line of both (nftables).
+assert_gw_counter() {
+	if [[ $1 == iptables ]]; then
+		assert_counter "$2" "$3" "$4" "ipv4: " "ipv6: "
+	else
+		assert_counter "$2" "$3" $(($4 * 2)) ""
+	fi
+}
+
+# fw_at_client CMD...: run CMD (capture_start, capture_stop) with the capture on C's end of the
+# A-C link instead of B's: the sentinels go from A's internal address to C.
+fw_at_client() {
+	# shellcheck disable=SC2034 # read by netns.bash's capture
+	local DF_NET=$FW_C DF_VNET=$FW_CIF DF_WS4=$FW_AC4 DF_NET4=$FW_C4
+	"$@"
+}
+
+# A listener of our own in A: one socket per spec "PROTO,FAMILY,ADDR,PORT[,DEV]" (DEV: bound to
+# that interface, SO_BINDTODEVICE), writing a line per TCP connection ("tcp FAMILY PEER LOCAL") or
+# UDP datagram ("udp FAMILY PEER") to the file given first.
+FW_LISTEN_PY='
+import select, socket, sys
+out = open(sys.argv[1], "a", buffering=1)
+socks = {}
+for spec in sys.argv[2:]:
+    proto, fam, host, port, *dev = spec.split(",")
+    af = socket.AF_INET6 if fam == "6" else socket.AF_INET
+    s = socket.socket(af, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == "6":
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    if dev:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev[0].encode())
+    s.bind((host, int(port)))
+    if proto == "tcp":
+        s.listen(16)
+    socks[s] = (proto, fam)
+print("listening", flush=True)
+while True:
+    for s in select.select(list(socks), [], [])[0]:
+        proto, fam = socks[s]
+        if proto == "tcp":
+            c, peer = s.accept()
+            out.write("tcp %s %s %s\n" % (fam, peer[0], c.getsockname()[0]))
+            c.close()
+        else:
+            peer = s.recvfrom(2048)[1]
+            out.write("udp %s %s\n" % (fam, peer[0]))
+'
+
+# fw_listen SPEC...: start the listener in A (df_stop listen ends it); returns once it listens.
+fw_listen() {
+	local i
+	: >"$DF_TMP/heard"
+	: >"$DF_TMP/listen.log"
+	df_spawn listen "$FW_A" "$DF_TMP/listen.log" "$DF_PYTHON" -c "$FW_LISTEN_PY" "$DF_TMP/heard" "$@"
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$DF_TMP/listen.log" && return 0
+		df_alive listen || break
+		sleep 0.1
+	done
+	fail "the listener did not start: $(cat "$DF_TMP/listen.log")"
+}
+
+# fw_heard PREFIX [N]: how many lines of the listener start with PREFIX ("udp 4", "tcp 6 ...");
+# with N, wait (3 s at most) until there are N.
+fw_heard() {
+	local n i
+	for ((i = 0; i < 30; i++)); do
+		n=$(grep -c "^$1" "$DF_TMP/heard") || true
+		((n >= ${2:-0})) && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+# whonix_redirect: what a Whonix gateway's own firewall does with its clients' UDP DNS: a nat
+# prerouting chain (dstnat) that redirects it to Tor's DNSPort (5300); new, its counter at 0.
+# whonix_count: packets the redirect saw.
+whonix_redirect() {
+	nsa nft -f - <<-NFT
+	table inet dffw_whonix
+	delete table inet dffw_whonix
+	table inet dffw_whonix {
+		chain pre {
+			type nat hook prerouting priority dstnat; policy accept;
+			iifname "$FW_IN" udp dport 53 counter redirect to :5300
+		}
+	}
+	NFT
+}
+whonix_count() {
+	nsa nft list table inet dffw_whonix | awk '/redirect/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }

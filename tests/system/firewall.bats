@@ -8,7 +8,12 @@
 #   - traffic through the iptables ruleset, captured on the far side: non-TCP protocols and ICMP
 #     from the fenced host, marked packets off their path, forwarded DNS and non-TCP;
 #   - the nftables ruleset in a namespace, with its queue statement replaced by drop where the
-#     kernel lacks nft_queue (this one does).
+#     kernel lacks nft_queue (this one does);
+#   - gateway mode (A the gateway, C its client behind the internal interface, B outside): the
+#     options and refusals, load/status/unload and mode changes, and traffic through both
+#     backends: C's DNS queued or redirected whatever it asks, its other non-TCP dropped, what the
+#     gateway serves C (DHCP, ICMP) out of the internal interface only, the forward mark only
+#     there, and a Whonix-style DNSPort redirect that never sees C's query.
 # Every "does not cross" has a control showing that the same probe crosses without the ruleset.
 # Topology and probes: firewall-helpers.bash (namespaces A, B, C; the ruleset lives in A).
 
@@ -40,6 +45,7 @@ setup() {
 
 teardown() {
 	df_stop capture
+	df_stop listen
 	fw_clean
 }
 
@@ -90,8 +96,8 @@ teardown() {
 	[[ $output == *"loaded: yes (iptables)"* ]] || fail "status: not loaded: yes"
 	local f
 	for f in 4 6; do
-		[[ $output == *"ipv$f: queued=0 udp_dropped=0 proto_dropped=0 icmp_dropped=0 marked_dropped=0 fwd_queued=0 fwd_dropped=0"* ]] ||
-			fail "status: no counters line for ipv$f"
+		grep -qx "ipv$f: queued=0 udp_dropped=0 proto_dropped=0 icmp_dropped=0 marked_dropped=0 fwd_queued=0 fwd_dropped=0" \
+		    <<<"$output" || fail "status: no counters line for ipv$f (workstation mode: no gateway counters)"
 	done
 	[[ $output == *"queue 0: nobody bound"* ]] || fail "status: no queue line"
 	[[ $output != *"missing:"* && $output != *"not first:"* ]] || fail "status reports problems"
@@ -462,7 +468,7 @@ dnat_count() {
 	((status == 0)) || fail "status exited $status"
 	[[ $output == *"loaded: yes (nftables)"* ]] || fail "status: not loaded: yes (nftables)"
 	grep -qx 'queued=0 udp_dropped=0 proto_dropped=0 icmp_dropped=0 marked_dropped=0 fwd_queued=0 fwd_dropped=0' \
-	    <<<"$output" || fail "status: no counters line"
+	    <<<"$output" || fail "status: no counters line (workstation mode: no gateway counters)"
 
 	capture_start
 	send_nontcp
@@ -493,4 +499,350 @@ dnat_count() {
 	run fw status --backend nftables
 	((status == 1)) || fail "status after unload exited $status"
 	[[ $output == *"loaded: no (nftables)"* ]] || fail "status after unload"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Gateway mode: A is the gateway, $FW_IN (to C) its internal interface, $FW_OUT (to B) the outside
+
+@test "gateway options: --internal required and only with gateway mode; lo, bad names, twice refused" {
+	local bad b
+	run fw load --backend iptables --mode gateway
+	((status == 1)) || fail "--mode gateway without --internal accepted"
+	[[ $output == *"--mode gateway needs --internal IF"* ]] || fail "no reason given"
+	run fw load --backend iptables --internal "$FW_IN"
+	((status == 1)) || fail "--internal without --mode gateway accepted"
+	[[ $output == *"--internal goes with --mode gateway"* ]] || fail "no reason given"
+	run fw check --backend nftables --mode workstation --internal "$FW_IN"
+	((status == 1)) || fail "--internal with --mode workstation accepted"
+	# lo, empty, '/', white space, 16 bytes, the wildcards of iptables and nftables, a quote
+	for bad in lo "" eth/1 "eth 1" $'eth\t1' 0123456789abcdef eth+ 'eth*' 'e"th' . ..; do
+		run fw load --backend iptables --mode gateway --internal "$bad"
+		((status == 1)) || fail "--internal '$bad' accepted"
+		[[ $output == *"--internal: "* ]] || fail "--internal '$bad': no reason given"
+	done
+	run fw load --backend iptables --mode gateway --internal "$FW_IN" --internal "$FW_IN"
+	[[ $status == 1 && $output == *"given twice"* ]] || fail "an interface given twice accepted"
+	run fw load --backend iptables --mode gateway --internal e1 --internal e2 --internal e3 \
+	    --internal e4 --internal e5 --internal e6 --internal e7 --internal e8 --internal e9
+	[[ $status == 1 && $output == *"more than 8"* ]] || fail "9 interfaces accepted"
+	assert_nothing_loaded
+
+	# 15 bytes is an interface name; interfaces that do not exist yet are fine (boot).
+	for b in iptables nftables; do
+		run fw check --backend "$b" --mode gateway --internal "$FW_IN" --internal 0123456789abcde
+		((status == 0)) || fail "check --backend $b in gateway mode"
+	done
+	# Every interface gets its rules; the forward mark is no longer accepted off lo at large.
+	run fw print --backend iptables --mode gateway --internal eth1 --internal eth2
+	(($(grep -c -- '^-A DNSFENCE_PRE -i eth2 -p udp --dport 53 .*-j NFQUEUE' <<<"$output") == 2)) ||
+		fail "iptables: not one eth2 queue rule per family"
+	(($(grep -c -- '^-A DNSFENCE_GWTCP -i eth1 .*-j REDIRECT --to-ports 54' <<<"$output") == 2)) ||
+		fail "iptables: not one eth1 redirect per family"
+	[[ $output != *"! -o lo -m comment --comment \"dnsfence: injected replies"* ]] ||
+		fail "iptables: the forward mark accepted off lo in gateway mode"
+	run fw print --backend nftables --mode gateway --internal eth1 --internal eth2
+	[[ $output == *'iifname "eth2" udp dport 53 counter queue num 0'* ]] || fail "nftables: no eth2 queue rule"
+	[[ $output == *"chain nat_pre {"*"priority dstnat - 10;"* ]] || fail "nftables: no nat_pre chain"
+	[[ $output != *'oif != "lo" accept'* ]] || fail "nftables: the forward mark accepted off lo"
+	run fw print --backend nftables
+	[[ $output != *'comment "gateway'* && $output != *"chain nat_pre"* && $output != *"Gateway mode"* ]] ||
+		fail "workstation mode prints gateway rules or their comments"
+}
+
+@test "gateway (iptables): load, status naming the interfaces and any missing piece, unload; both families" {
+	local f
+	run fw load --backend iptables --mode gateway --internal "$FW_IN" --internal dffwx0
+	((status == 0)) || fail "load"
+	[[ $output == *"loaded (iptables, queue 0, mark 0x646e73, mark-forward 0x646e74, tcp port 54, gateway: $FW_IN dffwx0)"* ]] ||
+		fail "load does not say what it loaded"
+	run fw status
+	((status == 0)) || fail "status exited $status"
+	[[ $output == *"loaded: yes (iptables, gateway: $FW_IN dffwx0)"* ]] || fail "status does not name the mode"
+	for f in 4 6; do
+		grep -qx "ipv$f: queued=0 udp_dropped=0 proto_dropped=0 icmp_dropped=0 marked_dropped=0 fwd_queued=0 fwd_dropped=0 gw_queued=0 gw_redirected=0" \
+		    <<<"$output" || fail "status: no counters line for ipv$f"
+		[[ $(fw_first "$f" nat PREROUTING) == "-A PREROUTING -j DNSFENCE_GWTCP" ]] ||
+			fail "ipv$f: the gateway's jump is not first in nat PREROUTING"
+	done
+	assert_jumps_first
+
+	# Given the mode, status checks it: an interface that is not loaded, workstation mode.
+	run fw status --mode gateway --internal "$FW_IN" --internal dffwx1
+	((status == 1)) || fail "status with an interface that is not loaded exited $status"
+	[[ $output == *'missing: ipv6 mangle rule "dnsfence: gateway dffwx1: UDP DNS to the daemon" in DNSFENCE_PRE'* ]] ||
+		fail "status does not name the missing interface's rules"
+	run fw status --mode workstation
+	((status == 1)) || fail "status --mode workstation over gateway mode exited $status"
+	[[ $output == *'missing: ipv4 filter rule "dnsfence: injected replies to forwarded clients"'* ]] ||
+		fail "status --mode workstation does not name the workstation rule"
+
+	# Pieces deleted by hand: the ipv4 jump, an ipv6 rule of one interface.
+	nsa iptables -w -t nat -D PREROUTING -j DNSFENCE_GWTCP
+	nsa ip6tables -w -t mangle -D DNSFENCE_PRE 1
+	run fw status
+	((status == 1)) || fail "status exited $status with pieces missing"
+	[[ $output == *"loaded: incomplete (iptables, gateway: $FW_IN dffwx0)"* ]] || fail "status: not incomplete"
+	[[ $(grep -E '^(missing|not first): ' <<<"$output") == "missing: ipv4 nat jump PREROUTING -> DNSFENCE_GWTCP
+missing: ipv6 mangle rule \"dnsfence: gateway $FW_IN: UDP DNS to the daemon\" in DNSFENCE_PRE" ]] ||
+		fail "status does not name exactly what was deleted"
+
+	run fw unload
+	((status == 0)) || fail "unload"
+	assert_nothing_loaded
+	run fw status --backend iptables
+	[[ $status == 1 && $output == *"loaded: no (iptables)"* ]] || fail "status after unload"
+}
+
+@test "gateway (nftables, queue replaced by drop): status naming the interface and a missing chain or rule, unload" {
+	fw_has_nft_queue || echo "# this kernel has no nft_queue: loading with 'queue' replaced by 'drop'" >&3
+	fw_gw_load nftables
+	run fw status
+	((status == 0)) || fail "status exited $status"
+	[[ $output == *"loaded: yes (nftables, gateway: $FW_IN)"* ]] || fail "status does not name the mode"
+	grep -qx 'queued=0 udp_dropped=0 proto_dropped=0 icmp_dropped=0 marked_dropped=0 fwd_queued=0 fwd_dropped=0 gw_queued=0 gw_redirected=0' \
+	    <<<"$output" || fail "status: no counters line"
+
+	nsa nft flush chain inet dnsfence queue_pre
+	run fw status
+	((status == 1)) || fail "status exited $status with queue_pre flushed"
+	[[ $output == *"missing: inet dnsfence rule \"gateway $FW_IN: UDP DNS to the daemon\" in queue_pre"* ]] ||
+		fail "status does not name the gateway queue rule"
+	nsa nft delete chain inet dnsfence nat_pre
+	run fw status
+	[[ $output == *"missing: inet dnsfence chain nat_pre"* ]] || fail "status does not name nat_pre"
+
+	run fw unload
+	((status == 0)) || fail "unload"
+	assert_nothing_loaded
+}
+
+@test "gateway over workstation and back: all or nothing, and nothing of the other mode stays" {
+	local shim w4 w6 g4
+	fw load --backend iptables >/dev/null
+	w4=$(fw_ours 4)
+	w6=$(fw_ours 6)
+	shim=$(fw_shim)
+	run nsa env PATH="$shim:$PATH" sh "$FW_LOADER" load --backend iptables --mode gateway \
+	    --internal "$FW_IN"
+	((status != 0)) || fail "load succeeded with a failing ip6tables-restore"
+	[[ $output == *"the rules loaded before are back"* ]] || fail "load does not say what is left"
+	grep -q -- '-j DNSFENCE_GWTCP' "$BATS_TEST_TMPDIR/ipv4-during-load" ||
+		fail "ipv4 gateway rules were not loaded when ip6tables-restore ran (the test proves nothing)"
+	[[ $(fw_ours 4) == "$w4" && $(fw_ours 6) == "$w6" ]] || fail "the workstation rules are not back"
+
+	fw_gw_load iptables
+	g4=$(fw_ours 4)
+	[[ $g4 == *DNSFENCE_GWTCP* ]] || fail "gateway mode did not load over workstation mode"
+	rm -f "$BATS_TEST_TMPDIR/ipv4-during-load"
+	run nsa env PATH="$shim:$PATH" sh "$FW_LOADER" load --backend iptables
+	((status != 0)) || fail "load succeeded with a failing ip6tables-restore"
+	[[ $(fw_ours 4) == "$g4" ]] || fail "the gateway rules are not back"
+	run fw status
+	[[ $status == 0 && $output == *"loaded: yes (iptables, gateway: $FW_IN)"* ]] || fail "status after the rollback"
+
+	# And back: exactly the workstation rules, no gateway chain or jump left.
+	fw load --backend iptables >/dev/null
+	[[ $(fw_ours 4) == "$w4" && $(fw_ours 6) == "$w6" ]] || fail "gateway rules left after loading workstation mode"
+
+	# nftables: the table is replaced whole, in one transaction.
+	fw_unload_both
+	fw_gw_load nftables
+	nsa nft list chain inet dnsfence nat_pre >/dev/null || fail "nftables: no nat_pre in gateway mode"
+	fw_nft_load
+	! nsa nft list chain inet dnsfence nat_pre >/dev/null 2>&1 || fail "nftables: nat_pre left in workstation mode"
+	run fw status
+	[[ $status == 0 && $output == *"loaded: yes (nftables)"* ]] || fail "nftables status after the change"
+}
+
+# send_gw_client: from C, UDP/53 to B, to A's internal address and to the broadcast (IPv4) or
+# all-nodes (IPv6) address; TCP/53 to B and to A; and to B other UDP, UDP-Lite, ICMP echo, raw
+# protocol 253 and TCP to port 80.
+send_gw_client() {
+	local f dst
+	fw_send "$FW_C" udp 4 10.99.1.255 53
+	fw_send "$FW_C" udp 6 "ff02::1%$FW_CIF" 53
+	for f in 4 6; do
+		dst=$(fw_b "$f")
+		fw_send "$FW_C" udp "$f" "$(fw_ac "$f")" 53
+		fw_send "$FW_C" tcp "$f" "$(fw_ac "$f")" 53
+		fw_send "$FW_C" udp "$f" "$dst" 53
+		fw_send "$FW_C" tcp "$f" "$dst" 53
+		fw_send "$FW_C" udp "$f" "$dst" 5000
+		fw_send "$FW_C" udplite "$f" "$dst" 5000
+		fw_send "$FW_C" echo "$f" "$dst"
+		fw_send "$FW_C" raw253 "$f" "$dst"
+		fw_send "$FW_C" tcp "$f" "$dst" 80
+	done
+}
+
+# A's listeners: a UDP service on port 53 (any address), and dnsfence's stand-in for the TCP
+# redirect: port 54 on the internal interface's addresses, bound to it.
+listen_gw() {
+	fw_listen udp,4,0.0.0.0,53 udp,6,::,53 "tcp,4,$FW_AC4,54,$FW_IN" "tcp,6,$FW_AC6,54,$FW_IN"
+}
+
+@test "gateway control: with no ruleset, C's DNS reaches B and A's port 53, and its non-TCP crosses" {
+	local f k
+	listen_gw
+	capture_start
+	send_gw_client
+	capture_stop
+	for f in 4 6; do
+		(($(fw_heard "udp $f" 2) >= 2)) ||
+			fail "control: C's UDP/53 over IPv$f to A and to the broadcast/all-nodes address did not reach A"
+		for k in "udp $f 53" "tcp $f 53" "udp $f 5000" "udplite $f" "echo $f" "raw253 $f" "tcp $f 80"; do
+			# shellcheck disable=SC2086 # KIND FAMILY [PORT]
+			(($(crossed $k) >= 1)) || fail "control: C's $k did not cross to B"
+		done
+	done
+	(($(fw_heard tcp) == 0)) || fail "control: a TCP connection reached port 54 without a redirect"
+}
+
+@test "gateway: C's UDP DNS to any address is queued, its TCP DNS redirected to the internal listener, its other non-TCP dropped, TCP crosses" {
+	local b f k
+	for b in $(fw_gw_backends); do
+		fw_unload_both
+		fw_gw_load "$b"
+		listen_gw
+		capture_start
+		send_gw_client
+		capture_stop
+		for f in 4 6; do
+			(($(fw_heard "udp $f") == 0)) || fail "$b: C's UDP/53 over IPv$f reached A's port 53"
+			(($(fw_heard "tcp $f $(fw_c "$f") $(fw_ac "$f")" 2) == 2)) ||
+				fail "$b: C's 2 TCP/53 connections over IPv$f did not reach the listener on $FW_IN"
+			for k in "udp $f 53" "tcp $f 53" "udp $f 5000" "udplite $f" "echo $f" "raw253 $f"; do
+				# shellcheck disable=SC2086 # KIND FAMILY [PORT]
+				(($(crossed $k) == 0)) || fail "$b: C's $k crossed to B"
+			done
+			(($(crossed tcp "$f" 80) >= 1)) || fail "$b: C's TCP over IPv$f did not cross"
+		done
+		run fw status --backend "$b"
+		((status == 0)) || fail "$b: status exited $status"
+		assert_gw_counter "$b" gw_queued == 3
+		assert_gw_counter "$b" gw_redirected == 2
+		assert_gw_counter "$b" fwd_queued == 0
+		assert_gw_counter "$b" fwd_dropped '>=' 4
+		df_stop listen
+	done
+}
+
+# SERVED: what A, a gateway, sends its clients (fw_send arguments after the namespace, "@" for
+# the destination): a DHCP server's reply (UDP 67 -> 68), a DHCPv6 server's (547 -> 546), ICMP
+# echo replies. serve_to C|B: a capture at C or at B around them; crossed then counts them.
+SERVED=("udp 4 @ 68 0 67" "udp 6 @ 546 0 547" "echoreply 4 @" "echoreply 6 @")
+serve_to() {
+	local at=() s k f dst
+	[[ $1 == C ]] && at=(fw_at_client)
+	"${at[@]}" capture_start || return 1
+	for s in "${SERVED[@]}"; do
+		read -r k f _ <<<"$s"
+		if [[ $1 == C ]]; then dst=$(fw_c "$f"); else dst=$(fw_b "$f"); fi
+		# shellcheck disable=SC2086 # the probe's arguments
+		fw_send "$FW_A" ${s/@/$dst}
+	done
+	"${at[@]}" capture_stop
+}
+# served_crossed PROBE: crossed's arguments for one of SERVED (KIND FAMILY [DPORT SPORT]).
+served_crossed() {
+	local k f _d p _m sp
+	read -r k f _d p _m sp <<<"$1"
+	crossed "$k" "$f" ${p:+"$p"} ${sp:+"$sp"}
+}
+
+@test "gateway: A's DHCP and DHCPv6 replies and ICMP echo replies leave out of the internal interface only" {
+	local mode s n
+	for mode in none workstation $(fw_gw_backends); do
+		fw_unload_both
+		case $mode in
+		none) ;;
+		workstation) fw load --backend iptables >/dev/null ;;
+		*) fw_gw_load "$mode" ;;
+		esac
+		serve_to C
+		for s in "${SERVED[@]}"; do
+			n=$(served_crossed "$s")
+			if [[ $mode == workstation ]]; then
+				((n == 0)) || fail "workstation mode: A's '$s' reached C (the control proves nothing)"
+			else
+				((n >= 1)) || fail "$mode: A's '$s' did not reach C"
+			fi
+		done
+		serve_to B
+		for s in "${SERVED[@]}"; do
+			n=$(served_crossed "$s")
+			if [[ $mode == none ]]; then
+				((n >= 1)) || fail "control: A's '$s' did not reach B"
+			else
+				((n == 0)) || fail "$mode: A's '$s' reached B"
+			fi
+		done
+	done
+}
+
+@test "gateway: the forward mark leaves only out of the internal interface; out of the outside one it is dropped and counted" {
+	local mode f
+	for mode in workstation $(fw_gw_backends); do
+		fw_unload_both
+		if [[ $mode == workstation ]]; then fw load --backend iptables >/dev/null; else fw_gw_load "$mode"; fi
+		fw_at_client capture_start
+		for f in 4 6; do fw_send "$FW_A" udp "$f" "$(fw_c "$f")" 5301 "$FW_MARKFWD"; done
+		fw_at_client capture_stop
+		for f in 4 6; do
+			(($(crossed udp "$f" 5301) >= 1)) || fail "$mode: the forward mark over IPv$f did not reach C"
+		done
+		capture_start
+		for f in 4 6; do fw_send "$FW_A" udp "$f" "$(fw_b "$f")" 5301 "$FW_MARKFWD"; done
+		capture_stop
+		for f in 4 6; do
+			if [[ $mode == workstation ]]; then	# the control: off lo it leaves anywhere
+				(($(crossed udp "$f" 5301) >= 1)) || fail "control: the forward mark did not reach B"
+			else
+				(($(crossed udp "$f" 5301) == 0)) || fail "$mode: the forward mark over IPv$f reached B"
+			fi
+		done
+		[[ $mode == workstation ]] && continue
+		run fw status --backend "$mode"
+		assert_gw_counter "$mode" marked_dropped == 1
+		assert_gw_counter "$mode" udp_dropped == 0
+	done
+}
+
+@test "gateway: a Whonix-style redirect to Tor's DNSPort never sees C's UDP DNS (forwarding off), dnsfence queues it first" {
+	local b f
+	nsa sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	whonix_redirect
+	for f in 4 6; do
+		fw_send "$FW_C" udp "$f" "$(fw_ac "$f")" 53
+		fw_send "$FW_C" udp "$f" "$(fw_b "$f")" 53
+	done
+	(($(whonix_count) == 4)) || fail "control: the Whonix redirect saw $(whonix_count) of C's 4 queries"
+	for b in $(fw_gw_backends); do
+		fw_unload_both
+		whonix_redirect
+		fw_gw_load "$b"
+		for f in 4 6; do
+			fw_send "$FW_C" udp "$f" "$(fw_ac "$f")" 53
+			fw_send "$FW_C" udp "$f" "$(fw_b "$f")" 53
+		done
+		(($(whonix_count) == 0)) || fail "$b: the Whonix redirect saw $(whonix_count) of C's queries"
+		run fw status --backend "$b"
+		assert_gw_counter "$b" gw_queued == 2
+	done
+}
+
+@test "workstation mode: C's UDP DNS to A's own or the broadcast address is A's business, not queued (both backends)" {
+	local b f
+	for b in $(fw_gw_backends); do
+		fw_unload_both
+		if [[ $b == iptables ]]; then fw load --backend iptables >/dev/null; else fw_nft_load; fi
+		listen_gw
+		fw_send "$FW_C" udp 4 10.99.1.255 53
+		for f in 4 6; do fw_send "$FW_C" udp "$f" "$(fw_ac "$f")" 53; done
+		(($(fw_heard "udp 4" 2) == 2)) || fail "$b: C's UDP/53 to A and to the broadcast address did not reach A"
+		(($(fw_heard "udp 6" 1) == 1)) || fail "$b: C's UDP/53 to A over IPv6 did not reach A"
+		run fw status --backend "$b"
+		assert_gw_counter "$b" fwd_queued == 0
+		df_stop listen
+	done
 }
