@@ -386,12 +386,13 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 		if (c->ngateway == CONFIG_MAX_GATEWAY)
 			return seterr(err, errlen, file, line, "gateway: more than %d interfaces",
 			    CONFIG_MAX_GATEWAY);
+		/* as dnsfence-firewall --internal: a wildcard (eth+, eth*) would name others */
 		if (n == 0 || n >= CONFIG_IFNAMSIZ || strcmp(value, ".") == 0 ||
-		    strcmp(value, "..") == 0 || strchr(value, '/') != NULL ||
-		    strcmp(value, "lo") == 0)
+		    strcmp(value, "..") == 0 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n || strcmp(value, "lo") == 0)
 			return seterr(err, errlen, file, line,
-			    "gateway: \"%s\" is not an interface name (not lo, at most %d bytes)",
-			    value, CONFIG_IFNAMSIZ - 1);
+			    "gateway: \"%s\" is not an interface name (letters, digits, '.', '-', "
+			    "'_'; not lo; at most %d bytes)", value, CONFIG_IFNAMSIZ - 1);
 		for (size_t k = 0; k < c->ngateway; k++)
 			if (strcmp(c->gateway[k], value) == 0)
 				return seterr(err, errlen, file, line,

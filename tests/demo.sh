@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # demo.sh: dnsfence catching leaky DNS clients, with a packet capture as proof.
 # Run by `make demo` from the repo root after the build: bash tests/demo.sh
-# Needs root. Builds two network namespaces: net runs unbound and a private Tor network
+# Needs root. Builds network namespaces: net runs unbound and a private Tor network
 # (tests/tornet: authorities, relays, exits and a client, all on net's loopback; microsocks
-# instead when the tor package is missing), ws runs dnsfence and ordinary clients. Removes all
-# of it on exit. Exit status 0 only when every client got its answer and nothing but SOCKS TCP
-# crossed the wire.
+# instead when the tor package is missing), ws runs dnsfence and ordinary clients. Then ws
+# becomes a Whonix-style gateway (the project's rules in gateway mode, dnsfence with --gateway
+# eth1) for a workstation namespace behind it, whose leaky clients resolve through Tor too.
+# Removes all of it on exit. Exit status 0 only when every client got its answer and nothing
+# but SOCKS TCP crossed the wire.
 
 set -u
 
@@ -36,7 +38,7 @@ TORNET_SH=$here/tornet/tornet.sh
 TORNET_DIR=''
 demo_down() {
 	[[ -n $TORNET_DIR ]] && "$TORNET_SH" down "$TORNET_DIR" >/dev/null 2>&1
-	topo_down
+	topo_gw_down
 }
 trap 'trap "" PIPE; demo_down' EXIT	# teardown survives a reader that stops early
 trap 'exit 130' INT TERM
@@ -76,11 +78,12 @@ else
 fi
 say "${D}ws=$DF_WS net=$DF_NET dnsfence pid $(df_pid dnsfence), log $DF_TMP/dnsfence.log$N"
 
-# client LABEL EXPECT CMD...: run a leaky client in ws; EXPECT is a substring of a good answer.
+# client LABEL EXPECT CMD...: run a leaky client in ws (or in the namespace CLIENT_NS); EXPECT
+# is a substring of a good answer.
 client() {
 	local label=$1 expect=$2 out rc
 	shift 2
-	out=$(timeout 20 ip netns exec "$DF_WS" "$@" 2>&1)
+	out=$(timeout 20 ip netns exec "${CLIENT_NS:-$DF_WS}" "$@" 2>&1)
 	rc=$?
 	out=$(printf '%s' "$out" | tr '\n' ' ' | sed 's/  */ /g; s/ $//')
 	if ((rc == 0)) && [[ $out == *"$expect"* ]]; then
@@ -108,26 +111,33 @@ client "python sendto A xmpp.test" "answers=192.0.2.52" \
     "$DF_PYTHON" "$DF_LIB/dnsq.py" udp "$DF_NET4" xmpp.test A --id 0xd0e5
 capture_stop || failures=$((failures + 1))
 
-head1 "What crossed the wire (tcpdump on net's end of the veth)"
-sentinels=$(capture_sentinels)
-udp=$(capture_udp_count)
-other=$(capture_non_socks_count)
-socks=$(capture_socks_count)
+# wire_report: what the capture holds, each count with its verdict; a failure if anything but
+# SOCKS TCP (and the sentinels) crossed.
+wire_report() {
+	local sentinels udp other socks
+	sentinels=$(capture_sentinels)
+	udp=$(capture_udp_count)
+	other=$(capture_non_socks_count)
+	socks=$(capture_socks_count)
+	printf '  %-46s %4s  %s\n' "TCP SYN sentinels (before and after):" "$sentinels" \
+	    "$(verdict "$sentinels" 2) (the capture was live throughout)"
+	printf '  %-46s %4s  %s\n' "UDP packets:" "$udp" "$(verdict "$udp" 0)"
+	printf '  %-46s %4s  %s\n' "packets other than TCP to/from port $DF_SOCKS_PORT:" "$other" \
+	    "$(verdict "$other" 0)"
+	printf '  %-46s %4s\n' "TCP packets to/from the SOCKS port:" "$socks"
+	if ((sentinels != 2 || udp != 0 || other != 0)); then
+		failures=$((failures + 1))
+		say "  ${R}packets that should not be there:$N"
+		_capture_count_show "not (tcp port $DF_SOCKS_PORT) and not ($DF_LINK_NOISE) and not $DF_SENTINELS" |
+		    sed 's/^/    /'
+	fi
+}
 verdict() { if [[ $1 == "$2" ]]; then printf '%sok%s' "$G" "$N"; else printf '%sLEAK/FAIL%s' "$R" "$N"; fi; }
-printf '  %-46s %4s  %s\n' "TCP SYN sentinels (before and after):" "$sentinels" \
-    "$(verdict "$sentinels" 2) (the capture was live throughout)"
-printf '  %-46s %4s  %s\n' "UDP packets:" "$udp" "$(verdict "$udp" 0)"
-printf '  %-46s %4s  %s\n' "packets other than TCP to/from port $DF_SOCKS_PORT:" "$other" \
-    "$(verdict "$other" 0)"
-printf '  %-46s %4s\n' "TCP packets to/from the SOCKS port:" "$socks"
+
+head1 "What crossed the wire (tcpdump on net's end of the veth)"
+wire_report
 say "  the first SOCKS packets that carry data (DNS inside SOCKS inside TCP):"
 capture_summary 6 "tcp port $DF_SOCKS_PORT and (tcp[tcpflags] & tcp-push != 0)" | sed 's/^/    /'
-if ((sentinels != 2 || udp != 0 || other != 0)); then
-	failures=$((failures + 1))
-	say "  ${R}packets that should not be there:$N"
-	_capture_count_show "not (tcp port $DF_SOCKS_PORT) and not ($DF_LINK_NOISE) and not $DF_SENTINELS" |
-	    sed 's/^/    /'
-fi
 
 if ((use_tor)); then
 	head1 "Side by side: Tor's own DNSPort (asked from net) and dnsfence (asked from ws)"
@@ -152,15 +162,70 @@ if ((use_tor)); then
 	done
 fi
 
+head1 "Gateway: a workstation behind ws, Whonix style"
+say "ws becomes a gateway: its eth1 (10.152.152.10, fd19:c33d:88bc::10) leads to a workstation"
+say "namespace behind it, forwarding off; the project's rules in gateway mode"
+say "(dnsfence-firewall load --mode gateway --internal eth1) and dnsfence with --gateway eth1."
+say "The workstation's resolv.conf names 192.0.2.53, which nobody has: it needs no settings."
+gw_ok=1
+topo_gw_up 1 0 || gw_ok=0
+# shellcheck disable=SC2119 # no extra loader options, no signal: the defaults
+if ((gw_ok)) && topo_gw_load_rules >"$DF_TMP/gateway-load.log" 2>&1; then
+	# shellcheck disable=SC2119
+	dnsfence_stop
+	if ((use_tor)); then
+		dnsfence_start --socks "$TORNET_SOCKS" --resolver 127.0.0.1:53 --timeout 10s \
+		    --gateway "$DF_GWIF" || gw_ok=0
+	else
+		dnsfence_start --gateway "$DF_GWIF" || gw_ok=0
+	fi
+else
+	cat "$DF_TMP/gateway-load.log" 2>/dev/null
+	gw_ok=0
+fi
+if ((gw_ok)); then
+	say "${D}workstation=$DF_CL1 (10.152.152.11, fd19:c33d:88bc::11); dnsfence pid $(df_pid dnsfence)$N"
+	head1 "Leaky clients in the workstation (uid 65534), plain UDP and TCP DNS to any address"
+	capture_start || exit 1
+	CLIENT_NS=$DF_CL1 client "dig MX test @198.51.100.2" "10 mail.test." \
+	    "${DF_NOBODY[@]}" dig @198.51.100.2 +tries=1 +time=12 +short test MX
+	CLIENT_NS=$DF_CL1 client "kdig TXT @10.152.152.10 (the gateway)" '"v=dnsfence1 hello from the recursor"' \
+	    "${DF_NOBODY[@]}" kdig @"$DF_GW4" +retry=0 +timeout=12 +short txt.test TXT
+	CLIENT_NS=$DF_CL1 client "dig SRV @fd19:c33d:88bc::10 (IPv6)" "5 0 5222 xmpp.test." \
+	    "${DF_NOBODY[@]}" dig @"$DF_GW6" +tries=1 +time=12 +short _xmpp-client._tcp.test SRV
+	CLIENT_NS=$DF_CL1 client "dig +tcp A @198.51.100.2 (TCP/53)" "192.0.2.1" \
+	    "${DF_NOBODY[@]}" dig @198.51.100.2 +tcp +tries=1 +time=12 +short a.test A
+	CLIENT_NS=$DF_CL1 client "getent hosts mail.test (glibc)" "mail.test" \
+	    "${DF_NOBODY[@]}" getent hosts mail.test
+	client "the gateway's own: dig A xmpp.test (root)" "192.0.2.52" \
+	    dig @198.51.100.2 +tries=1 +time=12 +short xmpp.test A
+	capture_stop || failures=$((failures + 1))
+	head1 "What crossed the wire while the workstation asked"
+	wire_report
+	if ((use_tor)); then
+		head1 "Tor circuits by SOCKS user name (IsolateSOCKSAuth): one set per workstation"
+		ip netns exec "$DF_NET" "$DF_PYTHON" "$here/tornet/control.py" --control "$TORNET_CONTROL" \
+		    --cookie "$TORNET_COOKIE" getinfo circuit-status 2>&1 |
+		    awk '/SOCKS_USERNAME="(host-|uid-)/ {
+			u = $0; sub(/.*SOCKS_USERNAME="/, "", u); sub(/".*/, "", u)
+			p = $3; gsub(/\$[0-9A-F]+~/, "", p)
+			printf "  circ=%s %s user=%s path=%s\n", $1, $2, u, p }' | sort -t= -k3 | head -n 8
+	fi
+else
+	say "  ${R}the gateway could not be set up$N"
+	failures=$((failures + 1))
+fi
+
 head1 "dnsfence stats (SIGUSR1)"
 if dnsfence_stats; then
 	dnsfence_stats_lines | sed 's/^/  /'
+	grep 'stats isolation:' "$DF_TMP/dnsfence.log" | tail -n 1 | sed 's/^/  /'
 else
 	failures=$((failures + 1))
 fi
 
 if ((failures == 0)); then
-	head1 "${G}PASS$N: every client answered, no UDP left ws, only SOCKS TCP on the wire."
+	head1 "${G}PASS$N: every client answered, on ws and behind it; only SOCKS TCP on the wire."
 	((use_tor)) && say "Every answer came through a real Tor circuit; Tor's DNSPort gave none for MX, TXT or SRV."
 	exit 0
 fi

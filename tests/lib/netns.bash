@@ -692,3 +692,159 @@ capture_assert_clean() {
 }
 
 _capture_count_show() { tcpdump -r "$DF_CAP" -n "$@" 2>/dev/null | head -n 20; }
+
+# ---------------------------------------------------------------------------------------------
+# Gateway topology (tests/system/gateway.bats, tests/demo.sh): ws as a Whonix-style gateway with
+# workstations behind it, and net as the outside world.
+#
+#   cl1 (dfcla<ID>) eth0 10.152.152.11 fd19:c33d:88bc::11 --+
+#   cl2 (dfclb<ID>) eth0 10.152.152.12 fd19:c33d:88bc::12 --+-- bridge eth1 in ws (the internal
+#                                                                interface), 10.152.152.10,
+#                                                                fd19:c33d:88bc::10
+#   ws's uplink dfw<ID> 198.51.100.1 -- net dfn<ID> 198.51.100.2, as topo_up made them.
+#
+# The addresses and the interface name are Whonix's, so that docs/gateway.md can say exactly
+# what the tests run. Interface names are per namespace: ws's eth1 is not the host's. Each
+# workstation's default routes point at the gateway, and net routes the internal prefixes back
+# to ws, so a packet ws forwarded would be answered (and a client's TCP sentinel is reset).
+# topo_gw_down removes the workstations, then calls topo_down.
+
+DF_GWIF=${DF_GWIF:-eth1}
+DF_GW4=10.152.152.10
+DF_GW6=fd19:c33d:88bc::10
+DF_GWNET4=10.152.152.0/24
+DF_GWNET6=fd19:c33d:88bc::/64
+DF_CL1_4=10.152.152.11
+DF_CL1_6=fd19:c33d:88bc::11
+DF_CL2_4=10.152.152.12
+DF_CL2_6=fd19:c33d:88bc::12
+DF_CL_RESOLVER=${DF_CL_RESOLVER:-192.0.2.53}	# the workstations' resolv.conf: any address works
+DF_NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)	# an unprivileged user
+export DF_GWIF DF_GW4 DF_GW6 DF_GWNET4 DF_GWNET6 DF_CL1_4 DF_CL1_6 DF_CL2_4 DF_CL2_6
+
+# topo_gw_up [N] [FORWARD]: after topo_up, N workstations (1 or 2, default 2) behind ws's eth1;
+# FORWARD (1, the default, or 0) sets ws's IPv4 and IPv6 forwarding.
+topo_gw_up() {
+	local n=${1:-2} fwd=${2:-1} i ns addr4 addr6 port
+	DF_CL1=dfcla$DF_ID
+	DF_CL2=dfclb$DF_ID
+	export DF_CL1 DF_CL2
+	for ((i = 1; i <= n; i++)); do
+		ns=DF_CL$i
+		if ip netns list | awk '{print $1}' | grep -qx "${!ns}"; then
+			df_log "namespace ${!ns} already exists (another run with DF_ID=$DF_ID?)"
+			return 1
+		fi
+	done
+	ws ip link add "$DF_GWIF" type bridge forward_delay 0 stp_state 0 || return 1
+	ws ip addr add "$DF_GW4/24" dev "$DF_GWIF" || return 1
+	ws ip addr add "$DF_GW6/64" dev "$DF_GWIF" nodad || return 1
+	ws ip link set "$DF_GWIF" up || return 1
+	for ((i = 1; i <= n; i++)); do
+		ns=DF_CL$i addr4=DF_CL${i}_4 addr6=DF_CL${i}_6 port=dfp$i$DF_ID
+		ns=${!ns}
+		topo_netns "$ns" || return 1
+		echo "$ns" >>"$DF_TMP/gw-clients"
+		ws ip link add "$port" type veth peer name eth0 netns "$ns" || return 1
+		ws ip link set "$port" master "$DF_GWIF" up || return 1
+		ip -n "$ns" addr add "${!addr4}/24" dev eth0 || return 1
+		ip -n "$ns" addr add "${!addr6}/64" dev eth0 nodad || return 1
+		ip -n "$ns" link set eth0 up || return 1
+		ip -n "$ns" -4 route add default via "$DF_GW4" || return 1
+		ip -n "$ns" -6 route add default via "$DF_GW6" || return 1
+		# libc's resolver in the workstation (getent) asks an address nobody has: dnsfence
+		# answers whatever address a workstation asks.
+		mkdir "/etc/netns/$ns" || return 1
+		: >"$DF_TMP/made/etc_netns_$ns"
+		printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$DF_CL_RESOLVER" \
+		    >"/etc/netns/$ns/resolv.conf"
+	done
+	ws sysctl -qw net.ipv4.ip_forward="$fwd" net.ipv6.conf.all.forwarding="$fwd" >/dev/null ||
+		return 1
+	netcmd ip -4 route add "$DF_GWNET4" via "$DF_WS4" || return 1
+	netcmd ip -6 route add "$DF_GWNET6" via "$DF_WS6" || return 1
+	echo "$DF_WS $DF_NET $(tr '\n' ' ' <"$DF_TMP/gw-clients")" >"$DF_TMP/namespaces"
+}
+
+# topo_gw_down: remove the workstations (namespaces and resolv.conf files), then topo_down.
+topo_gw_down() {
+	local ns
+	if [[ -n ${DF_TMP:-} && -f $DF_TMP/gw-clients ]]; then
+		while read -r ns; do
+			[[ -n $ns ]] || continue
+			if [[ -f $DF_TMP/made/netns.$ns ]] &&
+			    ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+				ip netns del "$ns" || df_log "could not delete namespace $ns"
+			fi
+			rm -f "$DF_TMP/made/netns.$ns"
+			if [[ -f $DF_TMP/made/etc_netns_$ns ]]; then
+				rm -f "/etc/netns/$ns/resolv.conf"
+				rmdir "/etc/netns/$ns" 2>/dev/null || true
+				rm -f "$DF_TMP/made/etc_netns_$ns"
+			fi
+		done <"$DF_TMP/gw-clients"
+		rm -f "$DF_TMP/gw-clients"
+	fi
+	topo_down
+}
+
+# cl N CMD...: run CMD as root in workstation N.  clnobody N CMD...: as uid 65534 there.
+cl() {
+	local ns=DF_CL$1
+	shift
+	ip netns exec "${!ns}" "$@"
+}
+clnobody() {
+	local ns=DF_CL$1
+	shift
+	ip netns exec "${!ns}" "${DF_NOBODY[@]}" "$@"
+}
+
+# topo_gw_load_rules [OPTION...]: the project's loader in gateway mode in ws (iptables), in
+# place of the two capture rules topo_up added; OPTIONs go to the loader.
+topo_gw_load_rules() {
+	local ipt
+	for ipt in iptables ip6tables; do
+		ws "$ipt" -w -t raw -D OUTPUT -m mark --mark "$DF_MARK" -j NOTRACK 2>/dev/null || true
+		ws "$ipt" -w -t mangle -D OUTPUT -p udp --dport 53 -m mark ! --mark "$DF_MARK" \
+		    -j NFQUEUE --queue-num "$DF_QUEUE" 2>/dev/null || true
+	done
+	ws sh "$DF_REPO/src/dnsfence-firewall.sh" load --backend iptables --mode gateway \
+	    --internal "$DF_GWIF" --queue "$DF_QUEUE" --mark "$DF_MARK" "$@"
+}
+
+# gw_capture_start / gw_capture_stop: capture_start and capture_stop with sentinels that a
+# workstation sends (TCP SYNs from cl1 to a closed port of net, which ws forwards): they show
+# that what ws forwards from its workstations is on the captured wire. Needs forwarding on.
+gw_capture_start() {
+	DF_CAP=$(mktemp -p "$DF_TMP" capture.XXXXXX) || return 1
+	export DF_CAP
+	df_tcpdump capture "$DF_NET" "$DF_VNET" "$DF_CAP" || return 1
+	_gw_capture_sentinel 1
+}
+
+gw_capture_stop() {
+	local rc=0
+	_gw_capture_sentinel 2 || rc=1
+	df_stop capture
+	return $rc
+}
+
+_gw_capture_sentinel() {
+	local want=$1 i
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	cl 1 timeout 3 bash -c 'exec 9<>"/dev/tcp/$1/$2"' sentinel "$DF_NET4" "$DF_SENTINEL_PORT" \
+	    >/dev/null 2>&1 || true
+	for ((i = 0; i < 50; i++)); do
+		(($(gw_capture_sentinels) >= want)) && return 0
+		sleep 0.1
+	done
+	df_log "workstation sentinel $want not seen in the capture within 5 s"
+	return 1
+}
+
+# gw_capture_sentinels: sentinel SYNs cl1 -> net (2 for a capture that was live throughout).
+gw_capture_sentinels() {
+	_capture_count "tcp dst port $DF_SENTINEL_PORT and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
+	    "and src host $DF_CL1_4 and dst host $DF_NET4"
+}

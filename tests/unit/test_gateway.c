@@ -100,6 +100,9 @@ gateway_config(void)
 	CHECK(build(&c, "\ngateway 0123456789abcdef\n", err) == -1 &&
 	    strncmp(err, "t.conf:2:", 9) == 0);
 	CHECK(build(&c, "gateway a/b\n", err) == -1);
+	CHECK(build(&c, "gateway eth+\n", err) == -1 && strstr(err, "letters, digits"));
+	CHECK(build(&c, "gateway \"eth1\"\n", err) == -1);
+	CHECK(build(&c, "gateway br-lan_0.1\n", err) == 0);
 	CHECK(build(&c, "gateway eth1\ngateway eth1\n", err) == -1 && strstr(err, "twice"));
 	CHECK(build(&c, "isolate everyone\n", err) == -1 && strstr(err, "none, uid or host"));
 	CHECK(build(&c, "gateway a\ngateway b\ngateway c\ngateway d\ngateway e\ngateway f\n"
