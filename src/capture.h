@@ -14,6 +14,10 @@ struct capture_pkt {
 	uint32_t	 ifindex_out;
 	uint32_t	 uid;		/* owner of the sending socket, if has_uid */
 	int		 has_uid;
+	uint32_t	 gid;		/* its group, if has_gid */
+	int		 has_gid;
+	uint8_t		 mac[6];	/* the sender's MAC (packets that came in), if has_mac */
+	int		 has_mac;
 };
 
 typedef void (*capture_cb)(void *arg, const struct capture_pkt *);

@@ -220,6 +220,19 @@ packet_cb(const struct nlmsghdr *nlh, void *data)
 		p.uid = ntohl(mnl_attr_get_u32(attr[NFQA_UID]));
 		p.has_uid = 1;
 	}
+	if (attr[NFQA_GID]) {
+		p.gid = ntohl(mnl_attr_get_u32(attr[NFQA_GID]));
+		p.has_gid = 1;
+	}
+	if (attr[NFQA_HWADDR] &&
+	    mnl_attr_get_payload_len(attr[NFQA_HWADDR]) >= sizeof(struct nfqnl_msg_packet_hw)) {
+		const struct nfqnl_msg_packet_hw *hw = mnl_attr_get_payload(attr[NFQA_HWADDR]);
+
+		if (ntohs(hw->hw_addrlen) == 6) {
+			memcpy(p.mac, hw->hw_addr, 6);
+			p.has_mac = 1;
+		}
+	}
 	if (attr[NFQA_PAYLOAD]) {
 		p.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 		p.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);

@@ -44,6 +44,9 @@
 #define DEF_MAX_ISO_KEYS	16	/* uids with their own upstream connections at once */
 #define DEF_MAX_RESOLVES	64	/* RESOLVE connections at once; beyond, the recursor */
 #define DEF_CHROOT		"/var/lib/dnsfence"	/* empty, root-owned; make install */
+#define DEF_NFLOG_GROUP		53	/* dnsfence-firewall --nflog-group has the same default */
+#define DEF_AUDIT_BUFFER	(1u << 20)	/* audit log lines held while the disk is slow or full */
+#define DEF_AUDIT_CACHE		1024	/* socket owners remembered by the parent */
 #define DEF_MAX_LOCAL_ADDRS	1024	/* the host's addresses remembered; beyond, queries
 					   from the others are refused */
 
@@ -157,6 +160,10 @@ config_defaults(struct config *c)
 	snprintf(c->user, sizeof(c->user), "%s", DEF_USER);
 	snprintf(c->socks_owner, sizeof(c->socks_owner), "%s", DEF_SOCKS_OWNER);
 	snprintf(c->chroot, sizeof(c->chroot), "%s", DEF_CHROOT);
+	c->audit_names = 1;
+	c->nflog_group = DEF_NFLOG_GROUP;
+	c->audit_buffer = DEF_AUDIT_BUFFER;
+	c->audit_cache = DEF_AUDIT_CACHE;
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -249,6 +256,9 @@ static const struct uint_key uint_keys[] = {
 	UKEY("max-isolation-keys", max_isolation_keys, 1, 1024),
 	UKEY("max-resolves",	max_resolves,	1, 4096),
 	UKEY("max-local-addresses", max_local_addresses, 16, 1u << 16),
+	UKEY("nflog-group",	nflog_group,	0, 65535),
+	UKEY("audit-buffer",	audit_buffer,	65536, 1u << 26),
+	UKEY("audit-cache",	audit_cache,	16, 1u << 16),
 };
 
 struct dur_key {
@@ -267,19 +277,21 @@ static const struct dur_key dur_keys[] = {
 	DKEY("tcp-idle-timeout",	tcp_idle_timeout_ms,	100, 3600000),
 };
 
-/* Keys that take one of two words; the word's index is stored (0: first, 1: second). */
+/* Keys that take one of two or three words; the word's index is stored (0: first, 1: second). */
 struct choice_key {
 	const char	*name;
 	size_t		 off;
-	const char	*words[2];
+	const char	*words[3];	/* NULL after the last */
 };
 
-#define CKEY(n, f, w0, w1) { n, offsetof(struct config, f), { w0, w1 } }
-_Static_assert(MODE_RECURSOR == 0 && MODE_HYBRID == 1 && ONION_NXDOMAIN == 0 &&
+#define CKEY(n, f, ...) { n, offsetof(struct config, f), { __VA_ARGS__ } }
+_Static_assert(MODE_RECURSOR == 0 && MODE_HYBRID == 1 && MODE_REFUSE == 2 &&
+    ONION_NXDOMAIN == 0 &&
     ONION_TOR == 1 && ISOLATE_NONE == 0 && ISOLATE_UID == 1, "choice_keys store the index");
 static const struct choice_key choice_keys[] = {
 	CKEY("reject-private",	reject_private,	"no", "yes"),
-	CKEY("mode",		mode,		"recursor", "hybrid"),	/* MODE_* */
+	CKEY("mode",		mode,		"recursor", "hybrid", "refuse"),	/* MODE_* */
+	CKEY("audit-names",	audit_names,	"no", "yes"),
 	CKEY("onion",		onion,		"nxdomain", "tor"),	/* ONION_* */
 };
 
@@ -296,11 +308,12 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 
 		if (strcmp(key, k->name) != 0)
 			continue;
-		for (v = 0; v < 2 && strcmp(value, k->words[v]) != 0; v++)
+		for (v = 0; v < 3 && k->words[v] != NULL && strcmp(value, k->words[v]) != 0; v++)
 			;
-		if (v == 2)
-			return seterr(err, errlen, file, line, "%s: \"%s\" is not %s or %s",
-			    key, value, k->words[0], k->words[1]);
+		if (v == 3 || k->words[v] == NULL)
+			return seterr(err, errlen, file, line, "%s: \"%s\" is not %s%s%s or %s",
+			    key, value, k->words[0], v == 3 ? ", " : "", v == 3 ? k->words[1] : "",
+			    k->words[v - 1]);
 		memcpy((char *)c + k->off, &v, sizeof(v));
 		return 0;
 	}
@@ -416,6 +429,15 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 		if (strlen(value) >= cap)
 			return seterr(err, errlen, file, line, "%s: name too long", key);
 		memcpy(dst, value, strlen(value) + 1);
+	} else if (strcmp(key, "audit-log") == 0) {
+		if (strlen(value) >= sizeof(c->audit_log) ||
+		    (value[0] != '/' && strcmp(value, "none") != 0))
+			return seterr(err, errlen, file, line,
+			    "audit-log: \"%s\" is not an absolute path or none", value);
+		if (strcmp(value, "none") == 0)
+			c->audit_log[0] = '\0';
+		else
+			memcpy(c->audit_log, value, strlen(value) + 1);
 	} else if (strcmp(key, "chroot") == 0) {
 		if (strlen(value) >= sizeof(c->chroot) ||
 		    (value[0] != '/' && strcmp(value, "none") != 0))

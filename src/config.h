@@ -15,6 +15,7 @@
 
 #define MODE_RECURSOR	0	/* every question to the recursor */
 #define MODE_HYBRID	1	/* A and PTR resolved by Tor itself; AAAA still to the recursor */
+#define MODE_REFUSE	2	/* audit only: every query REFUSED locally, nothing upstream */
 #define ONION_NXDOMAIN	0
 #define ONION_TOR	1	/* .onion A through Tor RESOLVE: its mapped virtual address */
 
@@ -72,13 +73,18 @@ struct config {
 	int		 isolate_set;	/* given: with gateway the default is host */
 	char		 gateway[CONFIG_MAX_GATEWAY][CONFIG_IFNAMSIZ];	/* internal interfaces */
 	size_t		 ngateway;
-	int		 mode;		/* MODE_RECURSOR or MODE_HYBRID */
+	int		 mode;		/* MODE_RECURSOR, MODE_HYBRID or MODE_REFUSE */
 	int		 onion;		/* ONION_NXDOMAIN or ONION_TOR */
 	uint32_t	 max_resolves;	/* one-shot RESOLVE connections at once */
 	uint32_t	 max_isolation_keys;	/* uids with their own connections at once */
 	uint32_t	 max_local_addresses;	/* the host's addresses remembered */
 	char		 user[64];	/* run as this user after start-up */
 	char		 chroot[256];	/* empty root-owned directory, or "none" */
+	char		 audit_log[256];	/* JSON lines (docs/audit.md); empty: no audit */
+	int		 audit_names;	/* 0: query names logged as keyed hashes */
+	uint32_t	 nflog_group;	/* the ruleset's NFLOG group (dnsfence-firewall --audit) */
+	uint32_t	 audit_buffer;	/* bytes of log lines the parent holds for a slow disk */
+	uint32_t	 audit_cache;	/* sockets whose owners the parent remembers */
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */

@@ -22,6 +22,7 @@
 #define EV_SIGNAL	2
 #define EV_RTNL		3
 #define EV_IMSG		4
+#define EV_NFLOG	5
 #define MAX_EVENTS	64	/* epoll events handled per wake-up */
 #define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
 
@@ -87,7 +88,7 @@ client_allowed(const struct daemon *d, const struct pending_client *cl)
  * it asked, fitted to its UDP limit, or whole on its TCP connection. msg may be rewritten.
  */
 static void
-reply(struct daemon *d, const struct pending_client *cl, size_t limit, uint8_t *msg,
+reply_send(struct daemon *d, const struct pending_client *cl, size_t limit, uint8_t *msg,
     size_t len, uint64_t now)
 {
 	const struct reply_to to = { cl->family, cl->server, cl->addr, cl->server_port,
@@ -127,9 +128,134 @@ reply(struct daemon *d, const struct pending_client *cl, size_t limit, uint8_t *
 	}
 }
 
+static const struct iso_key *isolation_key(const struct daemon *,
+    const struct pending_client *, struct iso_key *);
+
+/*
+ * The audit record of a query from cl (q NULL: not parsed), staged for the parent; the
+ * caller sets what it knows of the outcome. NULL when there is no audit log.
+ */
+static struct auditw_stage *
+audit_query(struct daemon *d, const struct pending_client *cl, const struct dns_query *q,
+    uint8_t action, uint64_t start_us)
+{
+	struct auditw_stage *s;
+	struct audit_rec *r;
+	uint64_t t = now_us();
+
+	if (!d->aw.on || (s = auditw_stage(&d->aw, &d->diag)) == NULL)
+		return NULL;
+	r = &s->r;
+	r->event = cl->tcp >= 0 ? AUDIT_EV_DNS_TCP : AUDIT_EV_DNS;
+	r->action = action;
+	r->family = cl->family == AF_INET6 ? 6 : 4;
+	r->proto = cl->tcp >= 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	r->flags = AUDIT_F_PORTS;
+	r->ts_ms = auditw_realtime_ms() - (t > start_us ? (t - start_us) / 1000u : 0);
+	memcpy(r->src, cl->addr, 16);
+	memcpy(r->dst, cl->server, 16);
+	r->sport = cl->port;
+	r->dport = cl->server_port;
+	if (cl->has_uid) {
+		r->uid = cl->uid;
+		r->flags |= AUDIT_F_UID;
+	}
+	if (cl->has_gid) {
+		r->gid = cl->gid;
+		r->flags |= AUDIT_F_GID;
+	}
+	if (cl->forwarded) {
+		r->flags |= AUDIT_F_CLIENT;
+		r->ifindex = cl->ifindex;
+		if (cl->has_mac) {
+			memcpy(r->mac, cl->mac, 6);
+			r->flags |= AUDIT_F_MAC;
+		}
+	} else if (cl->inode != 0) {
+		r->inode = cl->inode;
+		r->flags |= AUDIT_F_INODE;
+	} else if (cl->tcp < 0)
+		s->need_diag = 1;	/* after this turn's writes: nothing waits for it */
+	if (q != NULL) {
+		char name[4 * DNS_MAXNAME + 1];
+		size_t n;
+
+		dns_name_str(q->q.name, q->q.namelen, name, sizeof(name));
+		n = strlen(name);
+		if (n > 1 && name[n - 1] == '.')
+			n--;		/* as sent, without the final dot; the root stays "." */
+		if (n > AUDIT_QNAME_MAX)
+			n = AUDIT_QNAME_MAX;
+		memcpy(r->qname, name, n);
+		r->qlen = (uint16_t)n;
+		r->qtype = q->q.qtype;
+		r->flags |= AUDIT_F_QTYPE;
+	}
+	return s;
+}
+
+/* A query that gets no answer at all. */
+static void
+audit_drop(struct daemon *d, const struct pending_client *cl, const struct dns_query *q,
+    uint64_t start_us)
+{
+	(void)audit_query(d, cl, q, AUDIT_DROPPED, start_us);
+}
+
+/*
+ * Pending now, answered later: have sock_diag find its socket at the end of this loop turn
+ * (while the sender surely waits), and the parent its process.
+ */
+static void
+audit_hint(struct daemon *d, struct pending *p)
+{
+	struct auditw_stage *s;
+
+	if (!d->aw.on || p->client.forwarded || p->client.tcp >= 0)
+		return;
+	if (++d->aw.seq == 0)
+		d->aw.seq = 1;
+	p->client.audit_seq = d->aw.seq;
+	if ((s = audit_query(d, &p->client, NULL, AUDIT_DROPPED, p->start_us)) == NULL)
+		return;
+	s->r.event = AUDIT_EV_HINT;
+	s->p = p;
+	s->seq = p->client.audit_seq;
+}
+
+/* The answer (or SERVFAIL, or a local answer) to the client, then its audit record. */
+static void
+reply(struct daemon *d, const struct dns_query *q, const struct pending_client *cl,
+    size_t limit, uint8_t *msg, size_t len, uint64_t now, uint8_t action, uint64_t start_us)
+{
+	struct auditw_stage *s;
+	uint64_t t;
+
+	reply_send(d, cl, limit, msg, len, now);
+	if ((s = audit_query(d, cl, q, action, start_us)) == NULL)
+		return;
+	t = now_us();
+	s->r.latency_us = t > start_us ? (uint32_t)(t - start_us > UINT32_MAX ? UINT32_MAX :
+	    t - start_us) : 0;
+	s->r.flags |= AUDIT_F_LATENCY;
+	if (len >= 4) {
+		s->r.rcode = msg[3] & 0x0f;
+		s->r.flags |= AUDIT_F_RCODE;
+	}
+	if ((action == AUDIT_ANSWERED || action == AUDIT_SERVFAIL) &&
+	    d->cfg.isolate != ISOLATE_NONE) {
+		struct iso_key k;
+		char user[AUDIT_ISO_MAX];
+
+		upstream_key_user(isolation_key(d, cl, &k), user, sizeof(user));
+		s->r.isolen = (uint8_t)strlen(user);
+		memcpy(s->r.iso, user, s->r.isolen);
+	}
+}
+
 static void
 servfail(struct daemon *d, const struct dns_query *q, const struct pending_client *cl,
-    uint64_t now)
+    uint64_t now, uint64_t start_us)
 {
 	uint8_t msg[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
 	size_t n = dns_servfail(q, msg, sizeof(msg));
@@ -137,7 +263,7 @@ servfail(struct daemon *d, const struct dns_query *q, const struct pending_clien
 	if (n == 0)
 		return;
 	d->st.servfail++;
-	reply(d, cl, q->udp_limit, msg, n, now);
+	reply(d, q, cl, q->udp_limit, msg, n, now, AUDIT_SERVFAIL, start_us);
 }
 
 /* Give up on p: SERVFAIL to its client, and forget it. */
@@ -146,7 +272,7 @@ fail_query(struct daemon *d, struct pending *p, uint64_t now)
 {
 	if (p->state == PENDING_SENT)
 		upstream_done(&d->up, p->conn, 0);
-	servfail(d, &p->query, &p->client, now);
+	servfail(d, &p->query, &p->client, now, p->start_us);
 	pending_remove(&d->pend, p);
 }
 
@@ -215,8 +341,8 @@ on_want(void *arg, uint32_t slot)
 {
 	struct daemon *d = arg;
 
-	return d->pend.waits[slot].n > 0 ||
-	    (d->cfg.isolate == ISOLATE_NONE && d->st.connects == 0);
+	return d->pend.waits[slot].n > 0 || (d->cfg.isolate == ISOLATE_NONE &&
+	    d->st.connects == 0 && d->cfg.mode != MODE_REFUSE);
 }
 
 static void
@@ -276,7 +402,8 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	dns_set_id(msg, p->query.id);
 	d->st.answered++;
 	stats_latency_add(&d->st, now_us() - p->start_us);
-	reply(d, &p->client, p->query.udp_limit, msg, len, now);
+	reply(d, &p->query, &p->client, p->query.udp_limit, msg, len, now, AUDIT_ANSWERED,
+	    p->start_us);
 	pending_remove(&d->pend, p);
 	dispatch(d, upstream_slot_of(&d->up, conn), now);	/* room on conn for what waits */
 }
@@ -320,6 +447,7 @@ to_recursor(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
     const struct pending_client *cl, uint32_t slot, uint64_t t_us)
 {
 	uint64_t now = t_us / 1000u, deadline = now + d->cfg.timeout_ms;
+	struct pending *p;
 
 	/*
 	 * No tunnel of this slot is up yet (a new user, or Tor just started): building the
@@ -327,15 +455,17 @@ to_recursor(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
 	 */
 	if (!upstream_ready(&d->up, slot))
 		deadline += d->cfg.connect_timeout_ms;
-	if (pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, deadline, t_us) == NULL) {
+	if ((p = pending_add(&d->pend, msg, len, q, cl, (uint16_t)slot, deadline, t_us)) ==
+	    NULL) {
 		d->st.drop_pending++;
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("max-pending (%u) reached: SERVFAIL", d->pend.limit);
-		servfail(d, q, cl, now);
+		servfail(d, q, cl, now, t_us);
 		return;
 	}
 	if (d->pend.used > d->st.pending_peak)
 		d->st.pending_peak = d->pend.used;
+	audit_hint(d, p);
 	dispatch(d, slot, now);
 }
 
@@ -404,6 +534,7 @@ tor_resolve(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
 	}
 	if (pending_bind(&d->pend, p, id, tag) == -1 || p->up_id != tag)
 		fatalx("resolve %d: pending entry", id);	/* a fresh id: always free */
+	audit_hint(d, p);
 	if (d->pend.used > d->st.pending_peak)
 		d->st.pending_peak = d->pend.used;
 	return 0;
@@ -442,7 +573,7 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 		if ((slot = upstream_slot(&d->up, isolation_key(d, &saved.client, &key),
 		    now)) < 0) {
 			d->st.drop_keys++;
-			servfail(d, &saved.query, &saved.client, now);
+			servfail(d, &saved.query, &saved.client, now, saved.start_us);
 			return;
 		}
 		/* a new deadline from now: the table's deadline order stays true */
@@ -493,7 +624,8 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 	}
 	d->st.answered++;
 	stats_latency_add(&d->st, now_us() - p->start_us);
-	reply(d, &p->client, p->query.udp_limit, ans, n, now);
+	reply(d, &p->query, &p->client, p->query.udp_limit, ans, n, now, AUDIT_ANSWERED,
+	    p->start_us);
 	pending_remove(&d->pend, p);
 }
 
@@ -516,7 +648,18 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("query of %zu bytes exceeds max-query-size %u: dropped", len,
 			    d->cfg.max_query_size);
+		audit_drop(d, cl, q, t_us);
 		return -1;
+	}
+	if (d->cfg.mode == MODE_REFUSE) {	/* audit only: nothing goes anywhere */
+		uint8_t ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
+		size_t n = dns_synth(q, DNS_RCODE_REFUSED, NULL, 0, 0, ans, sizeof(ans));
+
+		d->st.refused++;
+		if (n == 0)
+			return -1;
+		reply(d, q, cl, q->udp_limit, ans, n, now, AUDIT_REFUSED, t_us);
+		return 0;
 	}
 	/* What goes upstream: nothing of the client's EDNS options or extra records. */
 	{
@@ -527,6 +670,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 			d->st.malformed++;
 			if (rl_ok(&d->rl_bad, now))
 				log_warnx("query with a malformed OPT record: dropped");
+			audit_drop(d, cl, q, t_us);
 			return -1;
 		}
 		if (dropped > 0)
@@ -546,7 +690,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		d->st.local[v]++;
 		if (n == 0)
 			return -1;
-		reply(d, cl, q->udp_limit, ans, n, now);
+		reply(d, q, cl, q->udp_limit, ans, n, now, AUDIT_LOCAL, t_us);
 		return 0;
 	}
 	if (v != POLICY_FORWARD && !onion_tor) {
@@ -560,7 +704,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 			    policy_name(v), addr_str(cl->family, cl->addr, cl->port, a, sizeof(a)));
 		if (n == 0)
 			return -1;
-		reply(d, cl, q->udp_limit, ans, n, now);
+		reply(d, q, cl, q->udp_limit, ans, n, now, AUDIT_LOCAL, t_us);
 		return 0;
 	}
 	if ((slot = upstream_slot(&d->up, isolation_key(d, cl, &key), now)) < 0) {
@@ -568,7 +712,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		if (rl_ok(&d->rl_bad, now))
 			log_warnx("max-isolation-keys (%u) keys busy: SERVFAIL",
 			    d->cfg.max_isolation_keys);
-		servfail(d, q, cl, now);
+		servfail(d, q, cl, now, t_us);
 		return 0;
 	}
 	if (log_getverbose() > 0) {
@@ -587,7 +731,7 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 			return 0;
 		if (r == -1 && onion_tor) {	/* max-resolves busy: never the recursor */
 			d->st.tor_failed++;
-			servfail(d, q, cl, now);
+			servfail(d, q, cl, now, t_us);
 			return 0;
 		}
 		if (r == -1)
@@ -596,6 +740,18 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 	}
 	to_recursor(d, msg, len, q, cl, (uint32_t)slot, t_us);
 	return 0;
+}
+
+/* A captured packet dropped before its question was read: its question, if it has one. */
+static void
+audit_packet_drop(struct daemon *d, const struct pending_client *cl, const struct pkt_udp *u,
+    uint64_t t_us)
+{
+	struct dns_query q;
+
+	if (d->aw.on)
+		audit_drop(d, cl, dns_parse_query(u->payload, u->paylen, &q) == DNS_OK ? &q : NULL,
+		    t_us);
 }
 
 static void
@@ -622,6 +778,17 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	/* Queued in PREROUTING (an in-device): a forwarded client, answered out of it. */
 	cl.forwarded = cp->ifindex_in != 0;
 	cl.ifindex = cl.forwarded ? cp->ifindex_in : cp->ifindex_out;
+	cl.uid = cp->uid;
+	cl.has_uid = cp->has_uid;
+	cl.gid = cp->gid;
+	cl.has_gid = cp->has_gid;
+	cl.has_mac = cl.forwarded && cp->has_mac;
+	if (cl.has_mac)
+		memcpy(cl.mac, cp->mac, sizeof(cl.mac));
+	cl.port = u.sport;
+	cl.server_port = u.dport;
+	cl.tcp = -1;
+	memcpy(cl.server, u.dst, sizeof(cl.server));
 	if (cl.forwarded && d->cfg.ngateway > 0 && !gateway_if(d, cl.ifindex)) {
 		char a[64], s[64];
 
@@ -632,6 +799,7 @@ on_packet(void *arg, const struct capture_pkt *cp)
 			    "interface: dropped, never answered",
 			    addr_str(u.family, u.src, u.sport, a, sizeof(a)),
 			    addr_str(u.family, u.dst, u.dport, s, sizeof(s)), cl.ifindex);
+		audit_packet_drop(d, &cl, &u, t_us);
 		return;
 	}
 	if (!client_allowed(d, &cl)) {
@@ -645,6 +813,7 @@ on_packet(void *arg, const struct capture_pkt *cp)
 			    cl.forwarded ? " (forwarded)" : "", cl.forwarded ?
 			    "the source is not a neighbour on the interface it came in on" :
 			    "the source is not an address of this host");
+		audit_packet_drop(d, &cl, &u, t_us);
 		return;
 	}
 	if ((e = dns_parse_query(u.payload, u.paylen, &q)) != DNS_OK) {
@@ -658,9 +827,9 @@ on_packet(void *arg, const struct capture_pkt *cp)
 			log_warnx("UDP from %s to port %u: not a DNS query (%s): dropped",
 			    addr_str(u.family, u.src, u.sport, a, sizeof(a)), u.dport,
 			    dns_strerror(e));
+		audit_drop(d, &cl, NULL, t_us);
 		return;
 	}
-	memcpy(cl.server, u.dst, sizeof(cl.server));
 	/*
 	 * Asked a multicast or broadcast address (a gateway's client may): no reply can come
 	 * from that, so it comes from the interface's own address.
@@ -668,14 +837,10 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	if (cl.forwarded && addrtab_is_broadcast(&d->addrs, u.family, u.dst, cl.ifindex) &&
 	    !addrtab_if_addr(&d->addrs, u.family, cl.ifindex, cl.server)) {
 		d->st.spoofed++;
+		audit_drop(d, &cl, &q, t_us);
 		return;
 	}
-	cl.port = u.sport;
-	cl.server_port = u.dport;
-	cl.tcp = -1;
 	d->st.forwarded += cl.forwarded;
-	cl.uid = cp->uid;
-	cl.has_uid = cp->has_uid;
 	maxpay = packet_max_payload(u.family);
 	if (q.udp_limit > maxpay)
 		q.udp_limit = (uint16_t)maxpay;
@@ -731,13 +896,14 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 	if (!tc->uid_asked && !cl.forwarded) {
 		tc->uid_asked = 1;
 		if (d->diag.fd != -1 && sockdiag_tcp_uid(&d->diag, tc->family, tc->addr, tc->port,
-		    tc->orig, tc->orig_port, &tc->uid) == 0)
+		    tc->orig, tc->orig_port, &tc->uid, &tc->inode) == 0)
 			tc->has_uid = 1;
 		else
 			d->st.tcp_no_owner++;
 	}
 	cl.uid = tc->uid;
 	cl.has_uid = tc->has_uid;
+	cl.inode = tc->inode;
 	cl.tcp = slot;
 	cl.tcp_gen = tc->gen;
 	q.udp_limit = DNS_MAXMSG;	/* no truncation over TCP */
@@ -789,8 +955,9 @@ log_stats(struct daemon *d)
 	    " redumps=%" PRIu64, d->addrs.n, d->addrs.cap, d->addrs.overflow, d->rtnl.redumps);
 	log_info("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
 	    s->edns_stripped, s->edns_answer_stripped);
-	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " truncated=%" PRIu64
-	    " inject_errors=%" PRIu64, s->answered, s->servfail, s->truncated, s->inject_errors);
+	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " refused=%" PRIu64
+	    " truncated=%" PRIu64 " inject_errors=%" PRIu64, s->answered, s->servfail, s->refused,
+	    s->truncated, s->inject_errors);
 	log_info("stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
 	    " drop_pending=%" PRIu64
 	    " drop_oversize=%" PRIu64 " drop_wbuf=%" PRIu64 " expired=%" PRIu64
@@ -825,13 +992,19 @@ log_stats(struct daemon *d)
 	}
 	log_info("stats tor: mode=%s onion=%s resolved=%" PRIu64 " nxdomain=%" PRIu64
 	    " failed=%" PRIu64 " fallback=%" PRIu64 " onion_mapped=%" PRIu64 " busy=%u",
-	    d->cfg.mode == MODE_HYBRID ? "hybrid" : "recursor",
+	    d->cfg.mode == MODE_HYBRID ? "hybrid" : d->cfg.mode == MODE_REFUSE ? "refuse" :
+	    "recursor",
 	    d->cfg.onion == ONION_TOR ? "tor" : "nxdomain", s->tor_resolved, s->tor_nxdomain,
 	    s->tor_failed, s->tor_fallback, s->tor_onion, d->res.busy);
 	log_info("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " no_owner=%" PRIu64
 	    " open=%u", s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled,
 	    s->tcp_overflow, s->tcp_throttled, s->tcp_no_owner, d->ts.nopen);
+	if (d->aw.on)
+		log_info("stats audit: events=%" PRIu64 " lost=%" PRIu64 " no_socket=%" PRIu64
+		    " nflog_group=%u nflog_packets=%" PRIu64 " nflog_bad=%" PRIu64
+		    " nflog_overruns=%" PRIu64, d->aw.events, d->aw.lost, d->aw.no_socket,
+		    d->aw.group, d->aw.nflog_packets, d->aw.nflog_bad, d->aw.nflog_overruns);
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
 }
@@ -924,6 +1097,14 @@ reload(struct daemon *d, const struct imsg *m)
 		log_warnx("reload: gateway interfaces change only on restart");
 		memcpy(n.gateway, d->cfg.gateway, sizeof(n.gateway));
 		n.ngateway = d->cfg.ngateway;
+	}
+	if (strcmp(n.audit_log, d->cfg.audit_log) != 0 || n.nflog_group != d->cfg.nflog_group ||
+	    n.audit_names != d->cfg.audit_names) {
+		/* the parent reopens the same file on SIGHUP, for logrotate */
+		log_warnx("reload: audit-log, audit-names and nflog-group change only on restart");
+		memcpy(n.audit_log, d->cfg.audit_log, sizeof(n.audit_log));
+		n.nflog_group = d->cfg.nflog_group;
+		n.audit_names = d->cfg.audit_names;
 	}
 	if (n.max_local_addresses != d->cfg.max_local_addresses) {
 		log_warnx("reload: max-local-addresses changes only on restart");
@@ -1042,6 +1223,7 @@ daemon_attach(struct daemon *d, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_IMSG };
 
 	d->imsg_fd = fd;
+	d->aw.chan = fd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
 		fatal("epoll_ctl");
 }
@@ -1225,6 +1407,14 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
 	epoll_add(d, rtnl_fd(&d->rtnl), EV_RTNL);
+	if (auditw_open(&d->aw, d->cfg.audit_log[0] != '\0', (uint16_t)d->cfg.nflog_group, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (d->aw.on) {
+		epoll_add(d, d->aw.nflog_fd, EV_NFLOG);
+		if (d->diag.fd == -1)
+			log_warnx("audit: no sock_diag: events are logged with their uid only");
+	}
 }
 
 int
@@ -1247,6 +1437,7 @@ daemon_run(struct daemon *d)
 		int timeout, n;
 
 		upstream_flush(&d->up, now);
+		auditw_flush(&d->aw, &d->diag);	/* after the writes: they never wait for it */
 
 		if (next == UINT64_MAX)
 			timeout = -1;
@@ -1274,6 +1465,8 @@ daemon_run(struct daemon *d)
 				on_signal(d);
 			else if (evs[i].data.u64 == EV_IMSG)
 				on_imsg(d);
+			else if (evs[i].data.u64 == EV_NFLOG)
+				(void)auditw_nflog_read(&d->aw, &d->diag, auditw_realtime_ms());
 			else if (evs[i].data.u64 == EV_RTNL) {
 				if (rtnl_read(&d->rtnl, &d->addrs) == -1 && rl_ok(&d->rl_capture, now))
 					log_warn("reading address changes");
@@ -1316,6 +1509,7 @@ daemon_forget(struct daemon *d)
 	rtnl_close(&d->rtnl);
 	addrtab_destroy(&d->addrs);
 	sockdiag_close(&d->diag);
+	auditw_close(&d->aw);
 	close(d->sigfd);
 	close(d->epfd);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addrtab.h"
+#include "auditw.h"
 #include "capture.h"
 #include "config.h"
 #include "inject.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct sockdiag		 diag;		/* socket owners: SOCKS port, TCP clients */
 	struct socks_owner	 owner;		/* socks-owner, resolved at start */
 	struct stats		 st;
+	struct auditw		 aw;		/* the audit log's worker half */
 	struct rnd		 rnd;
 	int			 epfd;
 	int			 sigfd;

@@ -140,6 +140,12 @@ imsg_parse(const uint8_t *buf, size_t len, int from_worker, struct imsg *m)
 		if (plen != 0)
 			return IMSG_EPAYLOAD;
 		break;
+	case IMSG_AUDIT:
+		if (!from_worker)
+			return IMSG_ETYPE;
+		if (plen < 4 || plen > 4 + AUDIT_BATCH_MAX)
+			return IMSG_EPAYLOAD;
+		break;
 	case IMSG_CONFIG:
 		if (from_worker)
 			return IMSG_ETYPE;
@@ -171,6 +177,17 @@ imsg_log(const struct imsg *m, int *priority, const uint8_t **text, size_t *text
 	*priority = m->payload[0];
 	*text = m->payload + 1;
 	*textlen = m->len - 1;
+	return IMSG_OK;
+}
+
+int
+imsg_audit(const struct imsg *m, uint32_t *lost, const uint8_t **recs, size_t *len)
+{
+	if (m->type != IMSG_AUDIT || m->len < 4 || m->len > 4 + AUDIT_BATCH_MAX)
+		return IMSG_EPAYLOAD;
+	*lost = get32(m->payload);
+	*recs = m->payload + 4;
+	*len = m->len - 4;
 	return IMSG_OK;
 }
 

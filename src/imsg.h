@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
+
 #define IMSG_HDRLEN	8
 #define IMSG_LOG_MAX	1024		/* text of one log line */
 #define IMSG_TEXT_MAX	65536		/* a configuration file (CONFIG_MAX_FILE) */
@@ -25,6 +27,7 @@ enum imsg_type {
 	/* worker -> parent */
 	IMSG_LOG = 1,		/* priority (1 byte), then 1..IMSG_LOG_MAX bytes of text */
 	IMSG_READY,		/* empty: the worker runs */
+	IMSG_AUDIT,		/* lost count (4 bytes), then audit records (audit.h) */
 	/* parent -> worker */
 	IMSG_CONFIG = 16,	/* a configuration read on SIGHUP; see imsg_config */
 	IMSG_STATS,		/* empty: log the counters (SIGUSR1) */
@@ -79,6 +82,9 @@ int	imsg_parse(const uint8_t *buf, size_t len, int from_worker, struct imsg *);
 
 /* LOG payload: priority (0..7) and text; the text may hold any bytes (the reader escapes). */
 int	imsg_log(const struct imsg *, int *priority, const uint8_t **text, size_t *textlen);
+
+/* AUDIT payload: the worker's lost count and the records (to walk with audit_next). */
+int	imsg_audit(const struct imsg *, uint32_t *lost, const uint8_t **recs, size_t *len);
 
 /* CONFIG payload, every length checked against the payload and the bounds. */
 int	imsg_config(const struct imsg *, struct imsg_config *);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "auditp.h"
 #include "parent.h"
 #include "privs.h"
 
@@ -44,6 +46,7 @@ main(int argc, char *argv[])
 	const char *path = DEFAULT_CONF;
 	size_t nover = 0, len;
 	struct parent par;
+	struct auditp audit;
 	struct privs pv;
 	struct config cfg;
 	char err[CONFIG_ERRLEN + 64];
@@ -131,9 +134,27 @@ main(int argc, char *argv[])
 		fatalx("must be started as root: it binds NFQUEUE %u and opens raw sockets",
 		    cfg.queue);
 	privs_prepare(&cfg, &pv);	/* the user exists, the chroot is safe */
+	/* The audit log, the parent's: opened now, so that an error shows where it was run. */
+	{
+		uint8_t key[16];
+		char aerr[512];
+
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+			fatal("getrandom");
+		if (auditp_open(&audit, &cfg, key, aerr, sizeof(aerr)) == -1)
+			fatalx("%s", aerr);
+		explicit_bzero(key, sizeof(key));
+	}
 	daemon_open(&d, &cfg);		/* queue bound, sockets open: errors are fatal */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		fatal("socketpair");
+	if (audit.on) {
+		/* room for the worker's audit batches while the parent waits on a slow disk */
+		int sz = 4 << 20;
+
+		(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	}
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -148,6 +169,7 @@ main(int argc, char *argv[])
 	if (pid == 0) {
 		/* The worker. */
 		close(sv[0]);
+		auditp_close(&audit);	/* the log is the parent's */
 		for (int fd = 0; fd < 3; fd++)
 			if (dup2(devnull, fd) == -1)
 				fatal("dup2");
@@ -164,7 +186,7 @@ main(int argc, char *argv[])
 	close(sv[1]);
 	close(devnull);
 	daemon_forget(&d);
-	privs_parent();
-	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover };
+	privs_parent(audit.on);
+	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit };
 	return parent_run(&par);
 }

@@ -151,6 +151,71 @@ ip6_parse(const uint8_t *p, size_t len, struct pkt_udp *u)
 }
 
 int
+packet_peek(const uint8_t *p, size_t len, struct pkt_peek *k)
+{
+	size_t off;
+	int frag = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (len < 1)
+		return PKT_ETRUNC;
+	if (p[0] >> 4 == 4) {
+		if (len < PKT_IP4HDR)
+			return PKT_ETRUNC;
+		off = (size_t)(p[0] & 0x0f) * 4;
+		if (off < PKT_IP4HDR)
+			return PKT_EHDR;
+		k->family = AF_INET;
+		memcpy(k->src, p + 12, 4);
+		memcpy(k->dst, p + 16, 4);
+		k->proto = p[9];
+		frag = (get16(p + 6) & 0x1fff) != 0;
+	} else if (p[0] >> 4 == 6) {
+		uint8_t nh;
+
+		if (len < PKT_IP6HDR)
+			return PKT_ETRUNC;
+		k->family = AF_INET6;
+		memcpy(k->src, p + 8, 16);
+		memcpy(k->dst, p + 24, 16);
+		nh = p[6];
+		off = PKT_IP6HDR;
+		for (int i = 0; i < PKT_MAX_EXTHDRS; i++) {
+			if (nh != IP6_HOPOPTS && nh != IP6_ROUTING && nh != IP6_DSTOPTS &&
+			    nh != IP6_AH && nh != IP6_FRAGMENT)
+				break;
+			if (off + 8 > len) {
+				nh = 255;	/* cut inside the extension headers: unknown */
+				break;
+			}
+			if (nh == IP6_FRAGMENT)
+				frag = (get16(p + off + 2) & 0xfff8) != 0;
+			{
+				uint8_t next = p[off];
+
+				if (nh == IP6_FRAGMENT)
+					off += 8;
+				else if (nh == IP6_AH)
+					off += ((size_t)p[off + 1] + 2) * 4;
+				else
+					off += ((size_t)p[off + 1] + 1) * 8;
+				nh = next;
+			}
+		}
+		k->proto = nh;
+	} else
+		return PKT_EVERSION;
+	/* UDP, TCP, DCCP, SCTP, UDP-Lite: ports first, in the same place */
+	if (!frag && (k->proto == 17 || k->proto == 6 || k->proto == 33 || k->proto == 132 ||
+	    k->proto == 136) && off + 4 <= len) {
+		k->has_ports = 1;
+		k->sport = get16(p + off);
+		k->dport = get16(p + off + 2);
+	}
+	return PKT_OK;
+}
+
+int
 packet_parse(const uint8_t *p, size_t len, struct pkt_udp *u)
 {
 	memset(u, 0, sizeof(*u));

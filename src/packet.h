@@ -32,7 +32,23 @@ struct pkt_udp {
 	size_t		 paylen;
 };
 
+/* The headers of any IP packet, as far as a (possibly cut) copy shows them. */
+struct pkt_peek {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 src[16];
+	uint8_t		 dst[16];
+	uint8_t		 proto;		/* after IPv6 extension headers */
+	int		 has_ports;	/* UDP, UDP-Lite, TCP, SCTP, DCCP, not a later fragment */
+	uint16_t	 sport, dport;
+};
+
 const char *packet_strerror(int);
+
+/*
+ * Addresses, protocol and ports of an IP packet that may be cut short after its headers
+ * (NFLOG copies a prefix). PKT_OK, or an error if not even the IP header is there.
+ */
+int	packet_peek(const uint8_t *, size_t, struct pkt_peek *);
 
 /* Parse an IP packet as seen on the wire (no link header). */
 int	packet_parse(const uint8_t *, size_t, struct pkt_udp *);

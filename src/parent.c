@@ -81,6 +81,7 @@ reload(struct parent *p)
 	int have;
 
 	log_reopen();
+	auditp_reopen(p->audit);	/* logrotate moved it: a new file, now */
 	if (config_read_file(p->path, p->missing_ok, text, sizeof(text), &len, &have, err,
 	    sizeof(err)) == -1 ||
 	    config_build(&c, p->path, text, len, have, p->kv, p->nkv, err, sizeof(err)) == -1) {
@@ -134,7 +135,14 @@ read_worker(struct parent *p, uint64_t *next_warn)
 			}
 			continue;
 		}
-		if (m.type == IMSG_LOG) {
+		if (m.type == IMSG_AUDIT) {
+			const uint8_t *recs;
+			size_t rl;
+			uint32_t lost;
+
+			if (imsg_audit(&m, &lost, &recs, &rl) == IMSG_OK)
+				auditp_batch(p->audit, lost, recs, rl, now_ms());
+		} else if (m.type == IMSG_LOG) {
 			const uint8_t *t;
 			size_t tl;
 			int pri;
@@ -169,7 +177,7 @@ parent_run(struct parent *p)
 	for (;;) {
 		struct pollfd pfd[2] = { { p->fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
-		int timeout = -1;
+		int timeout = auditp_flush(p->audit, now_ms());
 		pid_t w;
 
 		if (quit_at) {
@@ -180,7 +188,7 @@ parent_run(struct parent *p)
 				    QUIT_WAIT_MS);
 				kill(p->worker, SIGKILL);
 				quit_at = 0;
-			} else
+			} else if (timeout == -1 || quit_at - now < (uint64_t)timeout)
 				timeout = (int)(quit_at - now);
 		}
 		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
@@ -190,6 +198,7 @@ parent_run(struct parent *p)
 			/* The worker is gone (or closed its end): so are we. */
 			if (quit_at == 0)
 				log_warnx("the worker closed its channel: exiting");
+			auditp_close(p->audit);
 			if (waitpid(p->worker, &st, 0) == -1)
 				return 1;
 			return exit_status(st);
@@ -208,6 +217,7 @@ parent_run(struct parent *p)
 				break;
 			case SIGUSR1:
 				send_empty(p, IMSG_STATS, "STATS");
+				auditp_stats(p->audit);
 				break;
 #ifdef DNSFENCE_TEST_HOOKS
 			case SIGUSR2:
@@ -221,6 +231,7 @@ parent_run(struct parent *p)
 		/* The worker died without closing cleanly (killed): collect it and go. */
 		if ((w = waitpid(p->worker, &st, WNOHANG)) == p->worker) {
 			(void)read_worker(p, &next_warn);	/* its last lines */
+			auditp_close(p->audit);
 			return exit_status(st);
 		}
 	}

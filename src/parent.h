@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <stddef.h>
 
+#include "auditp.h"
+
 struct parent {
 	pid_t		 worker;
 	int		 fd;		/* our end of the socketpair */
@@ -18,6 +20,7 @@ struct parent {
 	int		 missing_ok;	/* the default file may be absent */
 	char *const	*kv;		/* --key value pairs, as given at start */
 	size_t		 nkv;
+	struct auditp	*audit;		/* the audit log (audit->on = 0: none) */
 };
 
 /* Block the signals the parent handles (before fork: the worker opens its own signalfd). */

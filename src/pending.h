@@ -29,6 +29,12 @@ struct pending_client {
 	uint32_t	uid;		/* owner of the sending socket, if has_uid */
 	int		has_uid;
 	uint32_t	tcp_gen;	/* that slot's generation, so a reused slot gets nothing */
+	uint32_t	gid;		/* the sending socket's group, if has_gid */
+	int		has_gid;
+	uint8_t		mac[6];		/* forwarded: the client's MAC, if has_mac */
+	int		has_mac;
+	uint64_t	inode;		/* audit: the sending socket (sock_diag), 0 if unknown */
+	uint32_t	audit_seq;	/* audit: this query's number, 0 when not audited */
 };
 
 struct pending {

@@ -21,6 +21,8 @@
 
 #include <seccomp.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "log.h"
 #include "privs.h"
@@ -90,6 +92,12 @@ static const char *const parent_allowed[] = {
 
 #define ALLOW(ctx, call, n, ...) do {							\
 	int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(call), n, __VA_ARGS__);	\
+	if (rc_ < 0)									\
+		fatalx("seccomp: %s: %s", #call, strerror(-rc_));			\
+} while (0)
+
+#define ALLOW0(ctx, call) do {								\
+	int rc_ = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(call), 0);		\
 	if (rc_ < 0)									\
 		fatalx("seccomp: %s: %s", #call, strerror(-rc_));			\
 } while (0)
@@ -230,15 +238,16 @@ privs_drop(const struct config *cfg, const struct privs *pv)
 }
 
 void
-privs_parent(void)
+privs_parent(int audit)
 {
 	/* CAP_KILL: to end a worker (another uid) that does not exit when asked */
-	cap_value_t keep[] = { CAP_KILL };
+	cap_value_t keep[] = { CAP_KILL, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE };
+	int nkeep = audit ? 3 : 1;
 	scmp_filter_ctx ctx;
 
 	tzset();		/* log time stamps: /etc/localtime is read now, not later */
-	bounding_keep(keep, 1);
-	caps_keep(keep, 1);
+	bounding_keep(keep, nkeep);
+	caps_keep(keep, nkeep);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	ctx = seccomp_start(parent_allowed, sizeof(parent_allowed) / sizeof(parent_allowed[0]));
@@ -249,5 +258,18 @@ privs_parent(void)
 	ALLOW(ctx, socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 	    SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+	if (audit) {
+		/* the audit log: appended to, created again on SIGHUP, never truncated */
+		ALLOW(ctx, openat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_TRUNC, O_WRONLY));
+		ALLOW0(ctx, fchmod);
+		/* /proc: which process holds a socket, and what it is */
+		ALLOW0(ctx, getdents64);
+		ALLOW(ctx, fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFD));	/* fdopendir */
+		ALLOW(ctx, fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_SETFD));
+		ALLOW0(ctx, readlinkat);
+		ALLOW0(ctx, readlink);
+		/* a gateway client's interface name (if_indextoname) */
+		ALLOW(ctx, ioctl, 1, SCMP_A1(SCMP_CMP_EQ, SIOCGIFNAME));
+	}
 	seccomp_finish(ctx);
 }

@@ -23,7 +23,12 @@ void	privs_prepare(const struct config *, struct privs *);
  * sockets, no SO_MARK and no exec.
  */
 void	privs_drop(const struct config *, const struct privs *);
-/* The parent: root, CAP_KILL only, no_new_privs, a seccomp allow-list of its own. */
-void	privs_parent(void);
+/*
+ * The parent: root, CAP_KILL only, no_new_privs, a seccomp allow-list of its own. With an
+ * audit log (audit), also what finding a socket's process needs: CAP_DAC_READ_SEARCH and
+ * CAP_SYS_PTRACE (reading /proc/PID/fd and /proc/PID/exe of other users), directory
+ * reads, and writing the log.
+ */
+void	privs_parent(int audit);
 
 #endif

@@ -46,6 +46,7 @@ struct query {
 	const uint8_t	*laddr, *raddr;	/* of the socket looked for, network order */
 	uint16_t	 lport, rport;	/* host order */
 	int		 dump;		/* every listener vs the one socket */
+	uint8_t		 proto;		/* IPPROTO_TCP unless set */
 };
 
 /*
@@ -75,8 +76,8 @@ ask(struct sockdiag *sd, const struct query *q, int (*fn)(const struct inet_diag
 	m.nlh.nlmsg_flags = NLM_F_REQUEST | (q->dump ? NLM_F_DUMP : 0);
 	m.nlh.nlmsg_seq = ++sd->seq;
 	m.req.sdiag_family = (uint8_t)q->family;
-	m.req.sdiag_protocol = IPPROTO_TCP;
-	m.req.idiag_states = q->dump ? 1u << ST_LISTEN : ~0u;
+	m.req.sdiag_protocol = q->proto ? q->proto : IPPROTO_TCP;
+	m.req.idiag_states = q->dump && !q->proto ? 1u << ST_LISTEN : ~0u;
 	m.req.id.idiag_sport = htons(q->lport);
 	m.req.id.idiag_dport = htons(q->rport);
 	memcpy(m.req.id.idiag_src, q->laddr, alen);
@@ -122,6 +123,7 @@ ask(struct sockdiag *sd, const struct query *q, int (*fn)(const struct inet_diag
 struct verdict {
 	uint32_t	allowed;
 	uint32_t	uid;
+	uint64_t	inode;
 	int		found;		/* a full socket or a listener was reported */
 	int		foreign;
 };
@@ -226,15 +228,16 @@ on_socket(const struct inet_diag_msg *d, const struct query *q, void *arg)
 	if (d->idiag_state != ST_SYN_RECV) {
 		v->found = 1;
 		v->uid = d->idiag_uid;
+		v->inode = d->idiag_inode;
 	}
 	return 1;
 }
 
 int
 sockdiag_tcp_uid(struct sockdiag *sd, int family, const uint8_t *laddr, uint16_t lport,
-    const uint8_t *raddr, uint16_t rport, uint32_t *uid)
+    const uint8_t *raddr, uint16_t rport, uint32_t *uid, uint64_t *inode)
 {
-	struct query q = { family, laddr, raddr, lport, rport, 0 };
+	struct query q = { family, laddr, raddr, lport, rport, 0, IPPROTO_TCP };
 	struct verdict v = { 0 };
 	int e;
 
@@ -247,6 +250,59 @@ sockdiag_tcp_uid(struct sockdiag *sd, int family, const uint8_t *laddr, uint16_t
 		return -1;
 	}
 	*uid = v.uid;
+	*inode = v.inode;
+	return 0;
+}
+
+/* A dump's UDP socket: bound to the port, on the address or the wildcard, not connected
+ * elsewhere. */
+static int
+on_udp(const struct inet_diag_msg *d, const struct query *q, void *arg)
+{
+	static const uint8_t any[16];
+	struct verdict *v = arg;
+	size_t alen = q->family == AF_INET6 ? 16 : 4;
+
+	if (v->found || ntohs(d->id.idiag_sport) != q->lport ||
+	    (memcmp(d->id.idiag_src, q->laddr, alen) != 0 &&
+	    memcmp(d->id.idiag_src, any, alen) != 0))
+		return 0;
+	if (d->id.idiag_dport != 0 && (ntohs(d->id.idiag_dport) != q->rport ||
+	    memcmp(d->id.idiag_dst, q->raddr, alen) != 0))
+		return 0;
+	v->found = 1;
+	v->uid = d->idiag_uid;
+	v->inode = d->idiag_inode;
+	return 0;
+}
+
+int
+sockdiag_udp_owner(struct sockdiag *sd, uint8_t proto, int family, const uint8_t *laddr,
+    uint16_t lport, const uint8_t *raddr, uint16_t rport, uint32_t *uid, uint64_t *inode)
+{
+	/* The kernel looks the one socket up as for a packet from src to dst: swapped. */
+	struct query q = { family, raddr, laddr, rport, lport, 0, proto };
+	struct verdict v = { 0 };
+	int e = ask(sd, &q, on_socket, &v);
+
+	if (e != 0 || !v.found) {
+		/* a socket bound to a device escapes that lookup: dump the protocol's sockets */
+		struct query dq = { family, laddr, raddr, lport, rport, 1, proto };
+		static const uint8_t any[16];
+
+		(void)any;
+		memset(&v, 0, sizeof(v));
+		if ((e = ask(sd, &dq, on_udp, &v)) != 0) {
+			errno = e;
+			return -1;
+		}
+	}
+	if (!v.found) {
+		errno = ENOENT;
+		return -1;
+	}
+	*uid = v.uid;
+	*inode = v.inode;
 	return 0;
 }
 

@@ -38,7 +38,16 @@ enum sockdiag_owner sockdiag_peer_owner(struct sockdiag *, int fd, uint32_t allo
  * with errno (ENOENT: no such socket).
  */
 int	sockdiag_tcp_uid(struct sockdiag *, int family, const uint8_t *laddr, uint16_t lport,
-	    const uint8_t *raddr, uint16_t rport, uint32_t *uid);
+	    const uint8_t *raddr, uint16_t rport, uint32_t *uid, uint64_t *inode);
+
+/*
+ * The local UDP or UDP-Lite socket (proto) that sent a packet from laddr:lport to
+ * raddr:rport, connected or not: its owner's uid and its inode (for the parent to find the
+ * process). 0, or -1 with errno (ENOENT: gone).
+ */
+int	sockdiag_udp_owner(struct sockdiag *, uint8_t proto, int family, const uint8_t *laddr,
+	    uint16_t lport, const uint8_t *raddr, uint16_t rport, uint32_t *uid,
+	    uint64_t *inode);
 
 /* socks-owner: who may hold the SOCKS port dnsfence connects to. */
 struct socks_owner {

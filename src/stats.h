@@ -22,6 +22,7 @@ struct stats {
 	/* answers */
 	uint64_t	answered;	/* replies injected from an upstream answer */
 	uint64_t	servfail;	/* SERVFAIL injected: deadline, no upstream, bound */
+	uint64_t	refused;	/* REFUSED injected: mode refuse */
 	uint64_t	truncated;	/* answers cut to the client's UDP limit, TC=1 */
 	uint64_t	inject_errors;	/* raw socket sendto failures */
 	/* bounds */

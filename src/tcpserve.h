@@ -28,6 +28,7 @@ struct tcp_client {
 	int		 uid_asked;	/* the owner was looked up (once per connection) */
 	int		 has_uid;
 	uint32_t	 uid;		/* the owner of the client's socket, if has_uid */
+	uint64_t	 inode;		/* its inode, for the audit log (0: unknown) */
 	uint8_t		*rbuf;		/* 2 + 65535 */
 	size_t		 rlen;
 	uint8_t		*wbuf;

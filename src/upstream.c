@@ -87,8 +87,8 @@ slot_idle(const struct upstream *up, uint32_t s)
 static void conn_close_quiet(struct upstream *, struct upstream_conn *, uint64_t);
 
 /* The SOCKS username Tor isolates on (it also shows in Tor's own logs). */
-static void
-key_user(const struct iso_key *k, char *buf, size_t len)
+void
+upstream_key_user(const struct iso_key *k, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -143,7 +143,7 @@ upstream_slot(struct upstream *up, const struct iso_key *key, uint64_t now)
 	up->slots[free_slot].used = 1;
 	up->slots[free_slot].key = *key;
 	up->slots[free_slot].last_used_ms = now;
-	key_user(key, up->slots[free_slot].user, sizeof(up->slots[free_slot].user));
+	upstream_key_user(key, up->slots[free_slot].user, sizeof(up->slots[free_slot].user));
 	for (uint32_t i = (uint32_t)free_slot * up->per_slot;
 	    i < (uint32_t)(free_slot + 1) * up->per_slot; i++) {
 		up->conns[i].retry_ms = 0;

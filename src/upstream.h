@@ -125,6 +125,8 @@ int	upstream_init(struct upstream *, const struct config *, struct stats *, int 
  * the key has none. -1 when every slot is busy: max-isolation-keys reached.
  */
 int32_t	upstream_slot(struct upstream *, const struct iso_key *, uint64_t now_ms);
+/* The SOCKS username of a key ("uid-1000", "host-10.0.0.2"): Tor isolates on it. */
+void	upstream_key_user(const struct iso_key *, char *buf, size_t len);
 uint32_t upstream_slot_of(const struct upstream *, int32_t conn);
 void	upstream_destroy(struct upstream *);
 
