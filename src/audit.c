@@ -390,8 +390,8 @@ audit_json(char *out, size_t cap, const struct audit_rec *r, const struct audit_
 	} else
 		field_raw(&l, "isolation", NULL);
 	field_raw(&l, "lost", NULL);
-	add(&l, "}\n", 2);
-	return l.full ? 0 : l.n;
+	add(&l, "}\n", 3);	/* with its NUL, not counted */
+	return l.full ? 0 : l.n - 1;
 }
 
 size_t
@@ -412,6 +412,6 @@ audit_json_lost(char *out, size_t cap, uint64_t ts_ms, uint64_t n)
 		field_raw(&l, nulls[i], NULL);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
 	field_raw(&l, "lost", num);
-	add(&l, "}\n", 2);
-	return l.full ? 0 : l.n;
+	add(&l, "}\n", 3);
+	return l.full ? 0 : l.n - 1;
 }

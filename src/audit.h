@@ -91,8 +91,9 @@ struct audit_fmt {
 };
 
 /*
- * One JSON line (docs/audit.md) for r, newline included, into out. Returns its length, or
- * 0 if it does not fit. Every string from the record or who is escaped.
+ * One JSON line (docs/audit.md) for r, newline included, NUL-terminated, into out. Returns
+ * its length (without the NUL), or 0 if it does not fit. Every string from the record or
+ * who is escaped.
  */
 size_t	audit_json(char *out, size_t cap, const struct audit_rec *, const struct audit_who *,
 	    const struct audit_fmt *);

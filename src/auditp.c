@@ -18,7 +18,7 @@
 
 #define RETRY_MS	1000	/* a failed write is tried again this often */
 #define SWEEP_MS	10000	/* cached processes that exited are forgotten this often */
-#define LINE_MAX_	(8 * 1024)	/* one JSON line at its longest (escaped fields) */
+#define LINE_MAX_	(16 * 1024)	/* one JSON line at its longest: every field escaped */
 
 static int
 open_log(const char *path)

@@ -321,3 +321,75 @@ upstream-buffer 131072
 }
 for k, v in configs.items():
     write("fuzz_config", k, v)
+configs_audit = {
+    "audit": b"audit-log /var/log/dnsfence/audit.log\naudit-names no\nnflog-group 0\n"
+             b"audit-buffer 65536\naudit-cache 16\nmode refuse\n",
+    "audit-bad": b"audit-log relative.log\nmode refusal\naudit-buffer 1024\n",
+}
+for k, v in configs_audit.items():
+    write("fuzz_config", k, v)
+
+
+# ---- the audit batch the worker sends the parent (audit.h, imsg.h) ----------------------
+
+def audit_rec(event=1, action=1, family=4, proto=17, flags=0x1ff, rcode=0, qtype=1,
+              uid=1000, gid=1000, ifindex=0, inode=4242, ts=1796220000123, lat=1234,
+              src=b"\xc6\x33\x64\x01" + bytes(12), sport=40000,
+              dst=b"\xc6\x33\x64\x02" + bytes(12), dport=53, mac=b"\x02\0\0\0\0\x11",
+              iso=b"uid-1000", qname=b"example.test"):
+    fixed = struct.pack(">BBBBHBHIIIQQI16sH16sH6s", event, action, family, proto, flags, rcode,
+                        qtype, uid, gid, ifindex, inode, ts, lat, src, sport, dst, dport, mac)
+    assert len(fixed) == 83
+    body = fixed + bytes([len(iso)]) + iso + struct.pack(">H", len(qname)) + qname
+    return struct.pack(">H", len(body)) + body
+
+
+def imsg(t, payload):
+    return struct.pack(">HHI", t, 0, len(payload)) + payload
+
+
+IMSG_AUDIT = 3
+batches = {
+    "audit-one": struct.pack(">I", 0) + audit_rec(),
+    "audit-mixed": struct.pack(">I", 7) + audit_rec() +
+    audit_rec(event=3, action=5, proto=17, flags=0x10f, qname=b"", iso=b"") +
+    audit_rec(event=4, family=6, proto=136, flags=0x014, qname=b"", iso=b"") +
+    audit_rec(event=5, flags=0x108) +
+    audit_rec(event=2, action=2, proto=6, qname=b"a\\\"b\\010\xff", qtype=65280),
+    "audit-empty": struct.pack(">I", 1),
+    "audit-bad-len": struct.pack(">I", 0) + b"\xff\xff" + audit_rec()[2:],
+    "audit-long-name": struct.pack(">I", 0) + audit_rec(qname=b"\\255" * 256, iso=b"x" * 64),
+}
+for k, v in batches.items():
+    write("fuzz_imsg_parent", k, imsg(IMSG_AUDIT, v))
+
+
+# ---- NFLOG messages (nflog.c) ------------------------------------------------------------
+
+def nla(t, v):
+    n = 4 + len(v)
+    return struct.pack("<HH", n, t) + v + b"\0" * ((4 - n % 4) % 4)
+
+
+def nflog(fam, attrs):
+    body = bytes([fam, 0]) + struct.pack(">H", 53) + b"".join(attrs)
+    return struct.pack("<IHHII", 16 + len(body), (4 << 8) | 0, 0, 0, 0) + body
+
+
+udp4 = bytes([0x45, 0, 0, 33, 0, 0, 0, 0, 64, 17, 0, 0, 198, 51, 100, 1, 198, 51, 100, 2,
+              0x9c, 0x40, 0, 123, 0, 13, 0, 0])
+udpl6 = bytes([0x60, 0, 0, 0, 0, 8, 136, 64]) + bytes(15) + b"\1" + bytes(15) + b"\2" + \
+    bytes([0x13, 0x88, 0, 53, 0, 8, 0, 0])
+sctp4 = bytes([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 132, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 0, 2])
+nfl = {
+    "udp4-uid": nflog(2, [nla(10, b"dnsfence-audit\0"), nla(11, struct.pack(">I", 65534)),
+                          nla(14, struct.pack(">I", 65534)), nla(9, udp4)]),
+    "udplite6": nflog(10, [nla(11, struct.pack(">I", 0)), nla(9, udpl6)]),
+    "sctp4-fwd-mac": nflog(2, [nla(4, struct.pack(">I", 7)),
+                               nla(8, struct.pack(">HH", 6, 0) + b"\x02\0\0\0\0\x11\0\0"),
+                               nla(9, sctp4)]),
+    "error": struct.pack("<IHHII", 36, 2, 0, 1, 0) + struct.pack("<i", -16) + bytes(16),
+}
+nfl["two"] = nfl["udp4-uid"] + nfl["udplite6"]
+for k, v in nfl.items():
+    write("fuzz_nflog", k, v)
