@@ -419,3 +419,19 @@ assert got == [(None, None, 3, 1), ("/usr/bin/curl", "carol", 1, 0),
 	[[ $output == *'&lt;script&gt;alert(1)&lt;/script&gt;'* ]] || fail "hostile qname not text"
 	[[ $output != *'<script'* ]] || fail "a script element in the DOM"
 }
+
+@test "report: the man page documents every option and renders without warnings" {
+	local man=$REPO/docs/dnsfence-report.1 opt opts
+	opts=$("$REPORT" --help | grep -oE -- '--[a-z]+' | sort -u)
+	[[ -n $opts ]] || fail "no options in --help"
+	for opt in $opts; do
+		grep -qF -- "${opt//-/\\-}" "$man" || fail "$opt is not in the man page"
+	done
+	for opt in app user host name; do
+		grep -qxF ".B $opt" "$man" || fail "grouping key $opt is not in the man page"
+	done
+	if command -v groff >/dev/null; then
+		run groff -man -Tutf8 -ww -z "$man"
+		[[ -z $output ]] || fail "groff warnings"
+	fi
+}
