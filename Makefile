@@ -103,13 +103,15 @@ CHROOTDIR ?= /var/lib/dnsfence
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(SHAREDIR)/iptables $(DESTDIR)$(SHAREDIR)/nftables
+	    $(DESTDIR)$(SHAREDIR)/iptables $(DESTDIR)$(SHAREDIR)/nftables $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/dnsfence $(DESTDIR)$(SBINDIR)/dnsfence
 	sed 's|@RULESDIR@|$(SHAREDIR)|' src/dnsfence-firewall.sh >$(B)/dnsfence-firewall
 	install -m 0755 $(B)/dnsfence-firewall $(DESTDIR)$(SBINDIR)/dnsfence-firewall
 	install -m 0644 iptables/dnsfence.rules $(DESTDIR)$(SHAREDIR)/iptables/dnsfence.rules
 	install -m 0644 nftables/dnsfence.nft $(DESTDIR)$(SHAREDIR)/nftables/dnsfence.nft
 	install -m 0644 docs/dnsfence-firewall.8 $(DESTDIR)$(MANDIR)/man8/dnsfence-firewall.8
+	install -m 0755 src/dnsfence-report.py $(DESTDIR)$(SBINDIR)/dnsfence-report
+	install -m 0644 docs/dnsfence-report.1 $(DESTDIR)$(MANDIR)/man1/dnsfence-report.1
 	install -d -o root -m 0755 $(DESTDIR)$(CHROOTDIR)
 	@if [ -z "$(DESTDIR)" ] && ! getent passwd dnsfence >/dev/null; then \
 	    echo "creating system user dnsfence"; \
