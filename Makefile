@@ -100,6 +100,7 @@ demo: deps all
 
 SHAREDIR ?= $(PREFIX)/share/dnsfence
 CHROOTDIR ?= /var/lib/dnsfence
+AUDITDIR ?= /var/log/dnsfence
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
@@ -113,6 +114,7 @@ install: all
 	install -m 0755 src/dnsfence-report.py $(DESTDIR)$(SBINDIR)/dnsfence-report
 	install -m 0644 docs/dnsfence-report.1 $(DESTDIR)$(MANDIR)/man1/dnsfence-report.1
 	install -d -o root -m 0755 $(DESTDIR)$(CHROOTDIR)
+	install -d -o root -m 0750 $(DESTDIR)$(AUDITDIR)
 	@if [ -z "$(DESTDIR)" ] && ! getent passwd dnsfence >/dev/null; then \
 	    echo "creating system user dnsfence"; \
 	    useradd --system --no-create-home --home-dir /nonexistent \

@@ -18,12 +18,14 @@
 
 #define RETRY_MS	1000	/* a failed write is tried again this often */
 #define SWEEP_MS	10000	/* cached processes that exited are forgotten this often */
+#define USER_TTL_MS	60000	/* a user name is read from /etc/passwd again after this */
 #define LINE_MAX_	(16 * 1024)	/* one JSON line at its longest: every field escaped */
 
+/* The log file in the directory opened at start (the parent may open nothing else to write). */
 static int
-open_log(const char *path)
+open_log(int dirfd, const char *base)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct stat st;
 
 	if (fd == -1)
@@ -47,6 +49,7 @@ auditp_open(struct auditp *a, const struct config *cfg, const uint8_t key[16], c
 {
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->dirfd = -1;
 	if (cfg->audit_log[0] == '\0')
 		return 0;
 	a->on = 1;
@@ -61,7 +64,24 @@ auditp_open(struct auditp *a, const struct config *cfg, const uint8_t key[16], c
 		snprintf(err, errlen, "audit-log: out of memory");
 		return -1;
 	}
-	if ((a->fd = open_log(a->path)) == -1) {
+	{
+		char dir[sizeof(a->path)], *slash;
+
+		memcpy(dir, a->path, sizeof(dir));
+		slash = strrchr(dir, '/');	/* config.c: an absolute path */
+		if (slash == NULL || slash[1] == '\0') {
+			snprintf(err, errlen, "audit-log %s: not a file name", a->path);
+			return -1;
+		}
+		a->base = a->path + (slash + 1 - dir);
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if ((a->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+			snprintf(err, errlen, "audit-log %s: directory %s: %s (create it, owned by "
+			    "root, mode 0750)", a->path, dir, strerror(errno));
+			return -1;
+		}
+	}
+	if ((a->fd = open_log(a->dirfd, a->base)) == -1) {
 		snprintf(err, errlen, "audit-log %s: %s (the directory must exist; the file is "
 		    "created with mode 0600)", a->path, strerror(errno));
 		return -1;
@@ -76,10 +96,13 @@ auditp_close(struct auditp *a)
 		(void)auditp_flush(a, 0);
 	if (a->fd != -1)
 		close(a->fd);
+	if (a->dirfd != -1)
+		close(a->dirfd);
 	free(a->buf);
 	free(a->cache);
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->dirfd = -1;
 }
 
 void
@@ -90,7 +113,7 @@ auditp_reopen(struct auditp *a)
 	if (!a->on)
 		return;
 	(void)auditp_flush(a, 0);	/* what was logged before goes to the old file */
-	if ((fd = open_log(a->path)) == -1) {
+	if ((fd = open_log(a->dirfd, a->base)) == -1) {
 		log_warn("audit-log %s: cannot open it again; still writing to the old file",
 		    a->path);
 		return;
@@ -283,7 +306,6 @@ lookup(struct auditp *a, uint64_t inode, int has_uid, uint32_t uid, struct audit
 	if (proc == NULL)
 		return 0;
 	while ((e = readdir(proc)) != NULL) {
-		struct stat st;
 		char *end;
 		long v;
 
@@ -291,9 +313,6 @@ lookup(struct auditp *a, uint64_t inode, int has_uid, uint32_t uid, struct audit
 			continue;
 		v = strtol(e->d_name, &end, 10);
 		if (*end != '\0' || v <= 0 || v > INT32_MAX)
-			continue;
-		if (has_uid && (fstatat(dirfd(proc), e->d_name, &st, 0) == -1 ||
-		    st.st_uid != uid))
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? 2 * cap : 256;
@@ -308,14 +327,17 @@ lookup(struct auditp *a, uint64_t inode, int has_uid, uint32_t uid, struct audit
 	}
 	if (n > 0)
 		qsort(pids, n, sizeof(*pids), pid_desc);
+	/* owner and fds looked at newest first, and only until found */
 	for (size_t i = 0; i < n && !found; i++) {
 		char name[16];
+		struct stat st;
 		int piddir;
 
 		snprintf(name, sizeof(name), "%d", (int)pids[i]);
 		if ((piddir = openat(dirfd(proc), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 			continue;
-		if (holds(piddir, inode)) {
+		if ((!has_uid || (fstat(piddir, &st) == 0 && st.st_uid == uid)) &&
+		    holds(piddir, inode)) {
 			memset(out, 0, sizeof(*out));
 			out->inode = inode;
 			out->pid = pids[i];
@@ -366,16 +388,17 @@ sweep(struct auditp *a, uint64_t now)
 
 /* The user name of uid from /etc/passwd (no NSS modules in a seccomp-filtered process). */
 static const char *
-user_name(struct auditp *a, uint32_t uid)
+user_name(struct auditp *a, uint32_t uid, uint64_t now)
 {
 	struct auditp_user *u = &a->users[uid % AUDITP_USERS];
 	struct passwd *pw;
 	FILE *f;
 
-	if (u->valid && u->uid == uid)
+	if (u->valid && u->uid == uid && now - u->at_ms < USER_TTL_MS)
 		return u->name[0] ? u->name : NULL;
 	u->valid = 1;
 	u->uid = uid;
+	u->at_ms = now;
 	u->name[0] = '\0';
 	if ((f = fopen("/etc/passwd", "re")) == NULL)
 		return NULL;
@@ -418,7 +441,7 @@ auditp_batch(struct auditp *a, uint32_t lost, const uint8_t *recs, size_t len, u
 		} else if (!(r.flags & AUDIT_F_CLIENT))
 			a->unattributed++;
 		if (r.flags & AUDIT_F_UID)
-			w.user = user_name(a, r.uid);
+			w.user = user_name(a, r.uid, now);
 		if ((r.flags & AUDIT_F_CLIENT) && r.ifindex != 0 &&
 		    if_indextoname(r.ifindex, ifname) != NULL)
 			w.ifname = ifname;

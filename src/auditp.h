@@ -30,6 +30,7 @@ struct auditp_proc {
 struct auditp_user {
 	uint32_t	uid;
 	int		valid;
+	uint64_t	at_ms;		/* read then: read again after a minute */
 	char		name[64];	/* "" when /etc/passwd does not have it */
 };
 
@@ -38,7 +39,9 @@ struct auditp_user {
 struct auditp {
 	int			 on;
 	int			 fd;
+	int			 dirfd;		/* its directory: the only place it writes */
 	char			 path[256];
+	const char		*base;		/* the file's name in it */
 	char			*buf;		/* lines not written yet */
 	size_t			 cap, len;
 	int			 failing;	/* the last write failed: retry on the timer */

@@ -18,6 +18,7 @@
 #define NFLOG_ACK_MS	2000	/* the kernel answers a configuration message in this */
 #define NFLOG_READS	16	/* reads per wake-up: the queue stays served */
 #define NFLOG_RCVBUF	(1 << 20)
+#define AUDITW_RECENT	32	/* earlier records of a turn searched for the same socket */
 
 uint64_t
 auditw_realtime_ms(void)
@@ -133,16 +134,43 @@ auditw_stage(struct auditw *a, struct sockdiag *sd)
 	return s;
 }
 
+/* The same socket as an earlier record of this turn: same protocol and addresses. */
+static int
+same_socket(const struct audit_rec *x, const struct audit_rec *y)
+{
+	return x->proto == y->proto && x->family == y->family && x->sport == y->sport &&
+	    x->dport == y->dport && memcmp(x->src, y->src, 16) == 0 &&
+	    memcmp(x->dst, y->dst, 16) == 0;
+}
+
 static void
-find_socket(struct auditw *a, struct sockdiag *sd, struct auditw_stage *s)
+find_socket(struct auditw *a, struct sockdiag *sd, struct auditw_stage *s, size_t i)
 {
 	struct audit_rec *r = &s->r;
-	uint32_t uid;
-	uint64_t inode;
-	int family = r->family == 6 ? AF_INET6 : AF_INET;
+	uint32_t uid = 0;
+	uint64_t inode = 0;
+	int family = r->family == 6 ? AF_INET6 : AF_INET, found = 0;
 
-	if (sd->fd == -1 || sockdiag_udp_owner(sd, r->proto, family, r->src, r->sport, r->dst,
-	    r->dport, &uid, &inode) == -1) {
+	/*
+	 * A client that sends many queries from one socket (a resolver library, a load test)
+	 * is looked up once per loop turn: within a turn the same addresses are the same socket.
+	 */
+	for (size_t j = i; j-- > 0 && i - j <= AUDITW_RECENT;) {
+		const struct auditw_stage *e = &a->stage[j];
+
+		if (e->need_diag && same_socket(&e->r, r)) {
+			found = (e->r.flags & AUDIT_F_INODE) != 0;
+			uid = e->r.uid;
+			inode = e->r.inode;
+			if (!found) {
+				a->no_socket++;
+				return;
+			}
+			break;
+		}
+	}
+	if (!found && (sd->fd == -1 || sockdiag_udp_owner(sd, r->proto, family, r->src,
+	    r->sport, r->dst, r->dport, &uid, &inode) == -1)) {
 		a->no_socket++;
 		return;
 	}
@@ -205,7 +233,7 @@ auditw_flush(struct auditw *a, struct sockdiag *sd)
 		struct auditw_stage *s = &a->stage[i];
 
 		if (s->need_diag)
-			find_socket(a, sd, s);
+			find_socket(a, sd, s, i);
 		/* a hint whose socket was not found tells the parent nothing */
 		if (s->r.event == AUDIT_EV_HINT && !(s->r.flags & AUDIT_F_INODE))
 			continue;

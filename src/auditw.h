@@ -16,7 +16,7 @@
 #include "pending.h"
 #include "sockdiag.h"
 
-#define AUDITW_STAGE	64	/* records staged per turn; a full stage is sent at once */
+#define AUDITW_STAGE	256	/* records staged per turn; a full stage is sent at once */
 
 struct auditw_stage {
 	struct audit_rec	 r;

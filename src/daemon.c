@@ -847,6 +847,29 @@ on_packet(void *arg, const struct capture_pkt *cp)
 	(void)admit(d, u.payload, u.paylen, &q, &cl, t_us);
 }
 
+/* A TCP client's message dropped before it was admitted (q NULL: not a query). */
+static void
+audit_tcp_drop(struct daemon *d, const struct tcp_client *tc, int32_t slot,
+    const struct dns_query *q, uint64_t t_us)
+{
+	struct pending_client cl = { 0 };
+
+	if (!d->aw.on)
+		return;
+	cl.family = tc->family;
+	memcpy(cl.addr, tc->addr, sizeof(cl.addr));
+	memcpy(cl.server, tc->orig, sizeof(cl.server));
+	cl.port = tc->port;
+	cl.server_port = tc->orig_port;
+	cl.forwarded = tc->ifindex != 0;
+	cl.ifindex = tc->ifindex;
+	cl.uid = tc->uid;
+	cl.has_uid = tc->has_uid;
+	cl.inode = tc->inode;
+	cl.tcp = slot;
+	audit_drop(d, &cl, q, t_us);
+}
+
 /* A TCP client's query: the same pipeline; the answer goes back whole on its connection. */
 static int
 on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
@@ -868,6 +891,7 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 		if (rl_ok(&d->rl_bad, t_us / 1000u))
 			log_warnx("TCP from %s: not a DNS query (%s): dropped",
 			    addr_str(tc->family, tc->addr, tc->port, a, sizeof(a)), dns_strerror(e));
+		audit_tcp_drop(d, tc, slot, NULL, t_us);
 		return -1;
 	}
 	cl.family = tc->family;
@@ -883,6 +907,7 @@ on_tcp_query(void *arg, int32_t slot, uint8_t *msg, size_t len)
 			log_warnx("TCP from %s: the source may not ask here: "
 			    "dropped, never answered (spoofed)",
 			    addr_str(tc->family, tc->addr, tc->port, a, sizeof(a)));
+		audit_tcp_drop(d, tc, slot, &q, t_us);
 		return -1;
 	}
 	memcpy(cl.server, tc->orig, sizeof(cl.server));
@@ -1099,12 +1124,16 @@ reload(struct daemon *d, const struct imsg *m)
 		n.ngateway = d->cfg.ngateway;
 	}
 	if (strcmp(n.audit_log, d->cfg.audit_log) != 0 || n.nflog_group != d->cfg.nflog_group ||
-	    n.audit_names != d->cfg.audit_names) {
+	    n.audit_names != d->cfg.audit_names || n.audit_buffer != d->cfg.audit_buffer ||
+	    n.audit_cache != d->cfg.audit_cache) {
 		/* the parent reopens the same file on SIGHUP, for logrotate */
-		log_warnx("reload: audit-log, audit-names and nflog-group change only on restart");
+		log_warnx("reload: audit-log, audit-names, audit-buffer, audit-cache and nflog-group "
+		    "change only on restart");
 		memcpy(n.audit_log, d->cfg.audit_log, sizeof(n.audit_log));
 		n.nflog_group = d->cfg.nflog_group;
 		n.audit_names = d->cfg.audit_names;
+		n.audit_buffer = d->cfg.audit_buffer;
+		n.audit_cache = d->cfg.audit_cache;
 	}
 	if (n.max_local_addresses != d->cfg.max_local_addresses) {
 		log_warnx("reload: max-local-addresses changes only on restart");
@@ -1493,6 +1522,7 @@ daemon_close(struct daemon *d)
 	/* Whatever is still pending hears SERVFAIL now rather than a timeout. */
 	while ((p = pending_oldest(&d->pend)) != NULL)
 		fail_query(d, p, now);
+	auditw_flush(&d->aw, &d->diag);	/* their records, and the last turn's */
 	daemon_forget(d);	/* the queue closes: from here the kernel drops (fail closed) */
 }
 

@@ -186,7 +186,7 @@ main(int argc, char *argv[])
 	close(sv[1]);
 	close(devnull);
 	daemon_forget(&d);
-	privs_parent(audit.on);
+	privs_parent(audit.on ? audit.dirfd : -1);
 	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit };
 	return parent_run(&par);
 }

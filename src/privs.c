@@ -238,8 +238,9 @@ privs_drop(const struct config *cfg, const struct privs *pv)
 }
 
 void
-privs_parent(int audit)
+privs_parent(int audit_dirfd)
 {
+	int audit = audit_dirfd != -1;
 	/* CAP_KILL: to end a worker (another uid) that does not exit when asked */
 	cap_value_t keep[] = { CAP_KILL, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE };
 	int nkeep = audit ? 3 : 1;
@@ -259,8 +260,12 @@ privs_parent(int audit)
 	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 	    SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 	if (audit) {
-		/* the audit log: appended to, created again on SIGHUP, never truncated */
-		ALLOW(ctx, openat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_TRUNC, O_WRONLY));
+		/*
+		 * the audit log: appended to, created again on SIGHUP, never truncated, and only
+		 * in its directory (nothing else, /proc/PID/mem included, is opened to write)
+		 */
+		ALLOW(ctx, openat, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)audit_dirfd),
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_TRUNC, O_WRONLY));
 		ALLOW0(ctx, fchmod);
 		/* /proc: which process holds a socket, and what it is */
 		ALLOW0(ctx, getdents64);

@@ -25,10 +25,10 @@ void	privs_prepare(const struct config *, struct privs *);
 void	privs_drop(const struct config *, const struct privs *);
 /*
  * The parent: root, CAP_KILL only, no_new_privs, a seccomp allow-list of its own. With an
- * audit log (audit), also what finding a socket's process needs: CAP_DAC_READ_SEARCH and
+ * audit log (audit_dirfd, its directory, else -1), also what finding a socket's process needs: CAP_DAC_READ_SEARCH and
  * CAP_SYS_PTRACE (reading /proc/PID/fd and /proc/PID/exe of other users), directory
  * reads, and writing the log.
  */
-void	privs_parent(int audit);
+void	privs_parent(int audit_dirfd);
 
 #endif

@@ -288,9 +288,7 @@ sockdiag_udp_owner(struct sockdiag *sd, uint8_t proto, int family, const uint8_t
 	if (e != 0 || !v.found) {
 		/* a socket bound to a device escapes that lookup: dump the protocol's sockets */
 		struct query dq = { family, laddr, raddr, lport, rport, 1, proto };
-		static const uint8_t any[16];
 
-		(void)any;
 		memset(&v, 0, sizeof(v));
 		if ((e = ask(sd, &dq, on_udp, &v)) != 0) {
 			errno = e;
