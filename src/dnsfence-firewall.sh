@@ -20,6 +20,14 @@ tcpport=54		# privileged: see tcpport_check
 keep_lo=0
 allow_ping=0
 allow=""
+# --audit: a rate-limited NFLOG rule before each drop of a packet that would have leaked. The
+# group is the daemon's nflog-group (dnsfence.conf), the rate bounds the log, never the drop.
+audit=0
+nflog_group=53		# default: the daemon's nflog-group
+audit_rate=100		# packets per second logged, per rule (burst: audit_burst)
+audit_opt=""		# the first of --nflog-group/--audit-rate given (they need --audit)
+AUDIT_RATE_MAX=10000	# iptables' limit match cannot go faster (1/10000 s a packet)
+AUDIT_BURST_MAX=10000	# iptables' --limit-burst takes at most 10000
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 usage() {
@@ -28,6 +36,7 @@ usage: $PROG {load|unload|status|check|print} [--backend iptables|nftables]
        [--mode workstation|gateway] [--internal IF ...] [--queue N] [--mark M]
        [--mark-forward M] [--tcp-port P]
        [--keep-loopback-dns] [--allow-ping] [--allow-udp UID:PORT ...]
+       [--audit [--nflog-group N] [--audit-rate N]]
 USAGE
 	exit 1
 }
@@ -63,6 +72,9 @@ while [ $# -gt 0 ]; do
 	--keep-loopback-dns) keep_lo=1 ;;
 	--allow-ping) allow_ping=1 ;;
 	--allow-udp) [ $# -ge 2 ] || usage; allow="$allow $2"; shift ;;
+	--audit) audit=1 ;;
+	--nflog-group) [ $# -ge 2 ] || usage; nflog_group=$2; audit_opt=${audit_opt:-$1}; shift ;;
+	--audit-rate) [ $# -ge 2 ] || usage; audit_rate=$2; audit_opt=${audit_opt:-$1}; shift ;;
 	-h|--help) usage ;;
 	*) die "unknown option '$1'" ;;
 	esac
@@ -112,6 +124,18 @@ for a in $allow; do
 	isnum "$port" 1 65535 || die "--allow-udp: '$port' is not a port 1-65535"
 	[ "$port" != 53 ] || die "--allow-udp: port 53 would let DNS out in clear"
 done
+isnum "$nflog_group" 0 65535 || die "--nflog-group: '$nflog_group' is not a group number 0-65535"
+isnum "$audit_rate" 1 $AUDIT_RATE_MAX ||
+	die "--audit-rate: '$audit_rate' is not a rate 1-$AUDIT_RATE_MAX (packets per second)"
+nflog_group=$(dec "$nflog_group")
+audit_rate=$(dec "$audit_rate")
+# status only checks: there a group or rate says which audit rules to expect.
+if [ -n "$audit_opt" ] && [ $audit -eq 0 ]; then
+	[ "$cmd" = status ] || die "$audit_opt needs --audit"
+	audit=1
+fi
+audit_given=$audit	# status: else it checks the audit rules that are loaded, if any
+audit_burst() { b=$((2 * audit_rate)); [ $b -le $AUDIT_BURST_MAX ] || b=$AUDIT_BURST_MAX; echo $b; }
 
 need_root() { [ "$(id -u)" -eq 0 ] || die "$cmd needs root"; }
 
@@ -158,7 +182,8 @@ keep() {
 }
 
 # fill FILE LOOPBACK ALLOW: the rules file with its placeholders filled in. LOOPBACK replaces
-# @LOOPBACK_DNS@. ALLOW is the rule for one --allow-udp pair with @UID@ and @PORT@ in it; the
+# @LOOPBACK_DNS@. @NFLOG_GROUP@, @AUDIT_RATE@ and @AUDIT_BURST@ are those of --audit, whose rules
+# start with @AUDIT@. ALLOW is the rule for one --allow-udp pair with @UID@ and @PORT@ in it; the
 # @ALLOW_UDP@ line becomes one such rule per pair, with that line's indentation. A rule line with
 # @IF@ in it becomes one line per internal interface (none in workstation mode). Comments are
 # left as they are.
@@ -190,8 +215,11 @@ fill() {
 		}
 		{ print }' "$RULESDIR/$1" |
 		sed -e "$(keep PING $allow_ping)" -e "$(keep GW $gw)" -e "$(keep WS $((1 - gw)))" \
+			-e "$(keep AUDIT $audit)" \
 			-e '/^[[:blank:]]*#/b' -e "s|@MARK@|$mark|g" -e "s|@MARKFWD@|$markfwd|g" \
-			-e "s|@QUEUE@|$queue|g" -e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$2|g"
+			-e "s|@QUEUE@|$queue|g" -e "s|@TCPPORT@|$tcpport|g" -e "s|@LOOPBACK_DNS@|$2|g" \
+			-e "s|@NFLOG_GROUP@|$nflog_group|g" -e "s|@AUDIT_RATE@|$audit_rate|g" \
+			-e "s|@AUDIT_BURST@|$(audit_burst)|g"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -203,14 +231,16 @@ fill() {
 #   size  BUILTIN N        iptables: the built-in chain holds N rules
 # status_report FAMILY HAVE WANT compares what is loaded (HAVE) with what load installs (WANT):
 # it prints the counters line (the gateway's counters at its end if gateway mode is loaded or
-# checked), then a line per missing chain, jump or commented rule, or jump not first in its chain,
-# then "any 1" if anything of ours is loaded at all, else "any 0".
+# checked, then audit_logged if audit rules are), then a line per missing chain, jump or commented
+# rule, jump not first in its chain, or audit rule with another group or rate than WANT's, then
+# "any 1" if anything of ours is loaded at all, else "any 0".
 status_report() {
 	gwc=0
 	[ "$mode" != gateway ] && [ -z "$loaded" ] || gwc=1
-	HAVE=$2 WANT=$3 awk -F '\t' -v fam="$1" -v gw=$gwc '
+	HAVE=$2 WANT=$3 awk -F '\t' -v fam="$1" -v gw=$gwc -v au=$audit "$AWK_AUDIT"'
 		function counter(c) {
 			sub(/^dnsfence: /, "", c)
+			if (c ~ /^audit: /) return "audit_logged"
 			if (sub(/^gateway [^:]*: /, "", c)) {
 				if (c == "UDP DNS to the daemon") return "gw_queued"
 				if (c == "TCP DNS to the daemon listener") return "gw_redirected"
@@ -238,6 +268,7 @@ status_report() {
 				if (f[3] == "rule") {
 					c = comment(f[5])
 					have[f[1], f[4], c]++
+					if (c ~ /^(dnsfence: )?audit: /) hsig[f[1], f[4], c] = hsig[f[1], f[4], c] "|" audit_sig(f[5])
 					if (split(substr(f[2], 2), n, ":") == 2) sum[counter(c)] += n[1]
 				}
 			}
@@ -246,6 +277,7 @@ status_report() {
 			printf " marked_dropped=%d fwd_queued=%d fwd_dropped=%d", sum["marked_dropped"],
 				sum["fwd_queued"], sum["fwd_dropped"]
 			if (gw) printf " gw_queued=%d gw_redirected=%d", sum["gw_queued"], sum["gw_redirected"]
+			if (au) printf " audit_logged=%d", sum["audit_logged"]
 			printf "\n"
 			nw = split(ENVIRON["WANT"], w, "\n")
 			for (i = 1; i <= nw; i++) {
@@ -260,9 +292,49 @@ status_report() {
 				if (f[3] == "rule" && (c = comment(f[5])) != "" && ((f[1], f[4]) in chain) &&
 				    ++want[f[1], f[4], c] > have[f[1], f[4], c])
 					print "missing: " what " rule \"" c "\" in " f[4]
+				else if (f[3] == "rule" && c ~ /^(dnsfence: )?audit: / && !((f[1], f[4], c) in wrong)) {
+					s = audit_sig(f[5])
+					nhs = split(substr(hsig[f[1], f[4], c], 2), hs, "|")
+					for (k = 1; k <= nhs; k++) if (hs[k] != s) {
+						print "wrong: " what " rule \"" c "\" in " f[4] ": " hs[k] " (wanted: " s ")"
+						wrong[f[1], f[4], c] = 1
+						break
+					}
+				}
 			}
 			print "any " (any + 0)
 		}'
+}
+
+# The awk function audit_sig(LINE): what an audit rule (iptables-save or nft list, or a
+# rendering) logs to, as "nflog group G, N/s". iptables-save leaves out group 0.
+AWK_AUDIT='
+	function audit_sig(line,   g, r, u) {
+		g = 0
+		if (match(line, /--nflog-group [0-9]+/)) g = substr(line, RSTART + 14, RLENGTH - 14)
+		else if (match(line, / log .*group [0-9]+/)) { g = substr(line, RSTART, RLENGTH); sub(/.* /, "", g) }
+		r = "?/?"
+		if (match(line, /--limit [0-9]+\/[a-z]+/)) r = substr(line, RSTART + 8, RLENGTH - 8)
+		else if (match(line, /limit rate [0-9]+\/[a-z]+/)) r = substr(line, RSTART + 11, RLENGTH - 11)
+		split(r, u, "/")
+		if (u[2] ~ /^s/) u[2] = "s"
+		return "nflog group " (g + 0) ", " u[1] "/" u[2]
+	}'
+
+# status_audit RECORDS: what the loaded audit rules log to ("nflog group G, N/s", from the first
+# one) into $audit_line, "off" if none is loaded. Without --audit (nor --nflog-group,
+# --audit-rate) status checks the audit rules that are loaded, with their group and rate.
+status_audit() {
+	audit_line=$(printf '%s\n' "$1" | awk -F '\t' "$AWK_AUDIT"'
+		$3 == "rule" && $5 ~ /comment "(dnsfence: )?audit: / { print audit_sig($5); exit }')
+	[ -n "$audit_line" ] || { audit_line=off; return 0; }
+	[ "$audit_given" -eq 0 ] || return 0
+	g=${audit_line#nflog group }
+	g=${g%%,*}
+	r=${audit_line##*, }
+	r=${r%/s}
+	isnum "$g" 0 65535 && isnum "$r" 1 $AUDIT_RATE_MAX || return 0	# not ours: reported wrong
+	audit=1 nflog_group=$g audit_rate=$r
 }
 
 # status_mode RECORDS: the internal interfaces the loaded rules name (in the comments of their
@@ -279,7 +351,7 @@ status_mode() {
 }
 
 # status_print BACKEND REPORT...: print the loaded line (with the internal interfaces that are
-# loaded, if any), the counters and the problems of each family's report (prefixed "ipv4: " etc.
+# loaded, if any), the counters, the audit line ($audit_line) and the problems of each family's report (prefixed "ipv4: " etc.
 # where there are several). Returns 0 only when every piece is in place, 1 otherwise.
 status_print() {
 	be=$1${loaded:+, gateway: $loaded}
@@ -289,7 +361,8 @@ status_print() {
 	for r in "$@"; do
 		case $r in *"
 any 1") any=1 ;; esac
-		[ "$(printf '%s\n' "$r" | grep -c -e '^missing: ' -e '^not first: ')" -eq 0 ] || bad=1
+		[ "$(printf '%s\n' "$r" | grep -c -e '^missing: ' -e '^not first: ' -e '^wrong: ')" -eq 0 ] ||
+			bad=1
 	done
 	if [ $any -eq 0 ]; then
 		echo "loaded: no ($be)"
@@ -301,6 +374,7 @@ any 1") any=1 ;; esac
 	for r in "$@"; do
 		printf '%s\n' "$r" | sed -n '1p'
 	done
+	echo "audit: $audit_line"
 	[ $any -eq 0 ] && return 1	# not loaded at all: every piece would be listed
 	for r in "$@"; do
 		printf '%s\n' "$r" | sed -e '1d' -e '/^any /d'
@@ -445,7 +519,7 @@ ipt_load() {
 	for f in 4 6; do
 		if [ $f = 4 ]; then have=$before4; else have=$before6; fi
 		err=$(ipt_apply $f "$have" "$(ipt_want $f)") ||
-			ipt_load_failed "$(ipt_bin $f)-restore failed (ipv$f): $(printf '%s' "$err" | tr '\n' ' ')"
+			ipt_load_failed "$(ipt_bin $f)-restore failed (ipv$f): $(printf '%s' "$err" | tr '\n' ' ')$AUDIT_HINT_IPT"
 	done
 	trap - HUP INT TERM
 }
@@ -483,6 +557,8 @@ ipt_status() {
 	h6=$(ipt_have 6)
 	status_mode "$h4
 $h6"
+	status_audit "$h4
+$h6"
 	r4=$(status_report ipv4 "$h4" "$(ipt_want 4)")
 	r6=$(status_report ipv6 "$h6" "$(ipt_want 6)")
 	status_print iptables "ipv4: $r4" "ipv6: $r6"
@@ -511,16 +587,27 @@ nft_records() {
 		ch != "" && $1 == "}" { ch = ""; next }
 		ch != "" && /comment "/ {
 			c = ""
-			for (i = 1; i < NF; i++) if ($i == "packets") c = "[" $(i + 1) ":0]"
+			# "counter packets N": not "burst N packets" of a limit
+			for (i = 1; i < NF; i++) if ($i == "packets" && $(i + 1) ~ /^[0-9]+$/) c = "[" $(i + 1) ":0]"
 			sub(/^[ \t]+/, "")
 			print "dnsfence\t" c "\trule\t" ch "\t" $0
 		}'
 }
 
+# has_nft_log: the kernel can log to nflog group --nflog-group (nft_log, and nfnetlink_log behind
+# it, which the kernel loads on demand).
+has_nft_log() {
+	printf 'table inet dnsfence_probe {\n chain c {\n  type filter hook output priority 0;\n  log group %s\n }\n}\n' \
+		"$nflog_group" | nft -c -f - >/dev/null 2>&1
+}
+
 nft_load() {
 	command -v nft >/dev/null 2>&1 || die "nft not found"
 	has_nft_queue || die "this kernel has no nft_queue (CONFIG_NFT_QUEUE); use --backend iptables"
-	nft_script | nft -f - || die "nft -f failed; nothing was changed"
+	[ $audit -eq 0 ] || has_nft_log ||
+		die "load: --audit: this kernel cannot log to nflog group $nflog_group (nft_log," \
+			"nfnetlink_log); nothing was changed"
+	nft_script | nft -f - || die "nft -f failed$AUDIT_HINT_NFT; nothing was changed"
 }
 
 nft_check() {
@@ -545,10 +632,12 @@ nft_unload() {
 nft_status() {
 	if ! have=$(nft list table inet dnsfence 2>/dev/null); then
 		echo "loaded: no (nftables)"
+		echo "audit: off"
 		return 1
 	fi
 	have=$(printf '%s\n' "$have" | nft_records)
 	status_mode "$have"
+	status_audit "$have"
 	status_print nftables "$(status_report inet "$have" "$(nft_render | nft_records)")"
 }
 
@@ -568,6 +657,13 @@ case $cmd in load|check|print) tcpport_check ;; esac
 if [ "$backend" = iptables ]; then rules=iptables/dnsfence.rules; else rules=nftables/dnsfence.nft; fi
 [ "$cmd" = unload ] || [ -r "$RULESDIR/$rules" ] || die "cannot read $RULESDIR/$rules"
 what="queue $queue, mark $mark, mark-forward $markfwd, tcp port $tcpport${internal:+, gateway: $internal}"
+AUDIT_HINT_IPT="" AUDIT_HINT_NFT=""
+if [ $audit -eq 1 ]; then
+	what="$what, audit: nflog group $nflog_group, $audit_rate/s"
+	# A kernel without them fails the load with a bare "No such file or directory".
+	AUDIT_HINT_IPT=" (--audit also needs the NFLOG target and the limit match: xt_NFLOG and xt_limit, or nft_log and nft_limit with iptables-nft; and nfnetlink_log)"
+	AUDIT_HINT_NFT=" (--audit also needs nft_log, nft_limit and nfnetlink_log)"
+fi
 case $backend:$cmd in
 iptables:load) need_root; ipt_load; echo "$PROG: loaded (iptables, $what)" ;;
 iptables:unload) need_root; ipt_unload; echo "$PROG: unloaded (iptables)" ;;

@@ -471,3 +471,52 @@ whonix_redirect() {
 whonix_count() {
 	nsa nft list table inet dffw_whonix | awk '/redirect/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
+
+# ---------------------------------------------------------------------------------------------
+# --audit: the NFLOG group's listener is tcpdump on nflog:GROUP in A (the groups are per network
+# namespace). Its link type has no filters: nflog_count greps tcpdump's text instead.
+
+# fw_audit_load BACKEND [OPTIONS]: the ruleset with OPTIONS into A (nftables: see fw_nft_load).
+fw_audit_load() {
+	local b=$1
+	shift
+	if [[ $b == iptables ]]; then fw load --backend iptables "$@" >/dev/null; else fw_nft_load "$@" >/dev/null; fi
+}
+
+# nflog_start GROUP: tcpdump on nflog:GROUP in A, writing $DF_TMP/nflog.pcap; nflog_stop ends it.
+nflog_start() {
+	NFLOG_CAP=$DF_TMP/nflog.pcap
+	rm -f "$NFLOG_CAP"
+	df_tcpdump nflog "$FW_A" "nflog:$1" "$NFLOG_CAP"
+}
+nflog_stop() { df_stop nflog; }
+
+# nflog_wait N: wait (2.5 s at most) until the nflog capture holds N packets. The kernel sends a
+# group's packets in batches (of 100 by default, unless a listener sets a lower threshold; the
+# daemon sets 1, tcpdump none) or after a second (the default flush timeout), whichever is first.
+nflog_wait() {
+	local i
+	for ((i = 0; i < 25; i++)); do
+		(($(nflog_count .) >= $1)) && return 0
+		sleep 0.1
+	done
+	return 0
+}
+
+# nflog_count REGEX: how many packets of the nflog capture match REGEX in `tcpdump -n` text.
+nflog_count() {
+	[[ -s ${NFLOG_CAP:-} ]] || { echo 0; return 0; }
+	tcpdump -r "$NFLOG_CAP" -n 2>/dev/null | grep -c -E -- "$1" || true
+}
+
+# nflog_probe_re KIND FAMILY [PORT]: the regex for one of fw_send's probes from A to B (as
+# `tcpdump -n` prints it; for UDP-Lite it prints the protocol number).
+nflog_probe_re() {
+	local dst
+	dst=$(fw_b "$2")
+	dst=${dst//./\\.}
+	case $1 in
+	udp) echo "> $dst\\.$3: " ;;
+	udplite) echo "> $dst: .*ip-proto-136" ;;
+	esac
+}

@@ -14,6 +14,10 @@
 #     backends: C's DNS queued or redirected whatever it asks, its other non-TCP dropped, what the
 #     gateway serves C (DHCP, ICMP) out of the internal interface only, the forward mark only
 #     there, and a Whonix-style DNSPort redirect that never sees C's query.
+#   - --audit: the NFLOG/log rule before each leak drop (print, both backends), nothing else
+#     changed without it; its options; status (group, rate, audit_logged, a wrong group or rate);
+#     traffic logged to a listener on the group (tcpdump -i nflog:G) and still dropped; a load
+#     the kernel refuses for want of NFLOG, rolled back.
 # Every "does not cross" has a control showing that the same probe crosses without the ruleset.
 # Topology and probes: firewall-helpers.bash (namespaces A, B, C; the ruleset lives in A).
 
@@ -845,4 +849,229 @@ served_crossed() {
 		assert_gw_counter "$b" fwd_queued == 0
 		df_stop listen
 	done
+}
+
+# ---------------------------------------------------------------------------------------------
+# --audit: a rate-limited NFLOG (nftables: log group) rule before each leak drop
+
+# The drops that get an audit rule, by the comment of the drop (iptables without "dnsfence: ").
+AUDITED=("ICMP errors and echo" "all other UDP" "other protocols" "forwarded non-TCP")
+
+@test "--audit: print puts a limited NFLOG/log rule with the group and rate right before each leak drop; without it nothing changes (both backends)" {
+	local b o c prev n opts
+	for o in "" "--mode gateway --internal eth1" "--allow-ping --allow-udp 0:67"; do
+		# shellcheck disable=SC2206 # options, one word each
+		opts=($o)
+		run fw print --backend iptables --audit --nflog-group 77 --audit-rate 300 "${opts[@]}"
+		((status == 0)) || fail "iptables print --audit $o"
+		(($(grep -c -- '-j NFLOG' <<<"$output") == 8)) || fail "iptables $o: not 4 NFLOG rules per family"
+		for c in "${AUDITED[@]}"; do
+			# The rule before each drop: the drop's own match, the limit, NFLOG to the group.
+			n=$(awk -v c="$c" '
+				index($0, "--comment \"dnsfence: " c "\" -j DROP") {
+					d = $0; sub(/ -m comment .*/, "", d)
+					p = prev; sub(/ -m limit .*/, "", p)
+					if (p == d && index(prev, " -m limit --limit 300/second --limit-burst 600 -m comment --comment \"dnsfence: audit: " c "\" -j NFLOG --nflog-group 77 --nflog-prefix \"dnsfence-audit\"")) n++
+				}
+				{ prev = $0 }
+				END { print n + 0 }' <<<"$output")
+			((n == 2)) || fail "iptables $o: '$c': $n of the 2 drops have the NFLOG rule just before them"
+		done
+		run fw print --backend nftables --audit --nflog-group 77 --audit-rate 300 "${opts[@]}"
+		((status == 0)) || fail "nftables print --audit $o"
+		(($(grep -c 'counter log group' <<<"$output") == 4)) || fail "nftables $o: not 4 log rules"
+		for c in "${AUDITED[@]}"; do
+			prev=$(grep -B1 -- "counter drop comment \"$c\"" <<<"$output" | head -n 1)
+			[[ $prev == *"limit rate 300/second burst 600 packets counter log group 77 prefix \"dnsfence-audit\" comment \"audit: $c\"" ]] ||
+				fail "nftables $o: the rule before the drop '$c' is '$prev'"
+		done
+		[[ $output != *"accept comment \"audit"* ]] || fail "nftables $o: an audit rule accepts"
+
+		# Without --audit: no log rule, and --audit adds nothing but its rules (and, nftables,
+		# its comment).
+		for b in iptables nftables; do
+			run fw print --backend "$b" "${opts[@]}"
+			[[ $output != *NFLOG* && $output != *"log group"* && $output != *audit* ]] ||
+				fail "$b $o: audit rules or comments without --audit"
+			diff <(fw print --backend "$b" "${opts[@]}") \
+			    <(fw print --backend "$b" "${opts[@]}" --audit) >"$BATS_TEST_TMPDIR/diff" || true
+			! grep -q '^<' "$BATS_TEST_TMPDIR/diff" || fail "$b $o: --audit removes or changes lines"
+			grep -q '^>' "$BATS_TEST_TMPDIR/diff" || fail "$b $o: --audit adds nothing"
+			! grep '^>' "$BATS_TEST_TMPDIR/diff" | grep -v -e 'dnsfence-audit' -e '^>[[:blank:]]*#' ||
+				fail "$b $o: --audit adds lines that are not audit rules"
+		done
+	done
+	# The burst is twice the rate, at most 10000 (iptables' --limit-burst takes no more).
+	run fw print --backend iptables --audit --audit-rate 5000
+	[[ $output == *"--limit 5000/second --limit-burst 10000 "* ]] || fail "rate 5000: burst not 10000"
+	run fw print --backend nftables --audit --audit-rate 10000
+	[[ $output == *"limit rate 10000/second burst 10000 packets"* ]] || fail "rate 10000: burst not capped"
+	run fw print --backend nftables --audit
+	[[ $output == *"limit rate 100/second burst 200 packets counter log group 53 "* ]] ||
+		fail "the defaults are not group 53, 100/s"
+}
+
+@test "--audit: without it the rendering is the rules files' without their @AUDIT@ lines, byte for byte" {
+	local b o opts
+	mkdir -p "$BATS_TEST_TMPDIR/rules/iptables" "$BATS_TEST_TMPDIR/rules/nftables"
+	sed '/^[[:blank:]]*@AUDIT@/d' "$DF_REPO/iptables/dnsfence.rules" >"$BATS_TEST_TMPDIR/rules/iptables/dnsfence.rules"
+	sed '/^[[:blank:]]*@AUDIT@/d' "$DF_REPO/nftables/dnsfence.nft" >"$BATS_TEST_TMPDIR/rules/nftables/dnsfence.nft"
+	! grep -h -v '^[[:blank:]]*#' "$BATS_TEST_TMPDIR"/rules/*/* |
+	    grep -q -e NFLOG -e 'log group' -e AUDIT -e dnsfence-audit ||
+		fail "an audit line is not tagged @AUDIT@"
+	for b in iptables nftables; do
+		for o in "" "--mode gateway --internal eth1 --internal eth2" "--allow-ping --keep-loopback-dns --allow-udp 0:67"; do
+			# shellcheck disable=SC2206 # options, one word each
+			opts=($o)
+			cmp <(fw print --backend "$b" "${opts[@]}") \
+			    <(nsa env DNSFENCE_RULESDIR="$BATS_TEST_TMPDIR/rules" sh "$FW_LOADER" print --backend "$b" "${opts[@]}") ||
+				fail "$b $o: the rendering without --audit differs"
+		done
+	done
+}
+
+@test "--audit options: bad values and --nflog-group/--audit-rate without --audit refused, nothing loaded" {
+	local c a
+	for c in load check print; do
+		for a in "--nflog-group 65536" "--nflog-group x" "--nflog-group -1" "--nflog-group ''" \
+		    "--audit-rate 0" "--audit-rate 10001" "--audit-rate 1.5" "--audit-rate ''"; do
+			eval "run fw $c --backend iptables --audit $a"
+			((status == 1)) || fail "$c --audit $a accepted"
+			[[ $output == *"${a%% *}: "*"is not a"* ]] || fail "$c --audit $a: the option is not named"
+		done
+		run fw "$c" --backend nftables --nflog-group 54
+		[[ $status == 1 && $output == *"--nflog-group needs --audit"* ]] || fail "$c: --nflog-group without --audit"
+		run fw "$c" --backend iptables --audit-rate 5
+		[[ $status == 1 && $output == *"--audit-rate needs --audit"* ]] || fail "$c: --audit-rate without --audit"
+	done
+	assert_nothing_loaded
+	# The bounds themselves are fine.
+	run fw check --backend iptables --audit --nflog-group 0 --audit-rate 1
+	((status == 0)) || fail "group 0, rate 1 refused"
+	run fw check --backend nftables --audit --nflog-group 65535 --audit-rate 10000
+	((status == 0)) || fail "group 65535, rate 10000 refused"
+}
+
+@test "--audit: status shows the group and rate and audit_logged; another group or rate asked is wrong (exit 1); a missing audit rule is named (both backends)" {
+	local b p
+	for b in iptables nftables; do
+		fw_unload_both
+		if [[ $b == iptables ]]; then p=("ipv4: " "ipv6: "); else p=(""); fi
+		fw_audit_load "$b"
+		run fw status
+		((status == 0)) || fail "$b: status without --audit exited $status"
+		[[ $output == *$'\n'"audit: off"$'\n'* && $output != *audit_logged* ]] ||
+			fail "$b: status without audit rules: $output"
+
+		fw_audit_load "$b" --audit --nflog-group 54 --audit-rate 20
+		run fw status
+		((status == 0)) || fail "$b: status exited $status"
+		[[ $output == *$'\n'"audit: nflog group 54, 20/s"$'\n'* ]] || fail "$b: no audit line: $output"
+		assert_counter audit_logged == 0 "${p[@]}"
+		run fw status --audit --nflog-group 54 --audit-rate 20
+		((status == 0)) || fail "$b: status --audit with the loaded group and rate exited $status"
+		run fw status --nflog-group 54 --audit-rate 20	# they imply --audit for status
+		((status == 0)) || fail "$b: status --nflog-group 54 exited $status"
+
+		# The mismatches: status with the defaults (group 53, 100/s), another group, another rate.
+		run fw status --audit
+		((status == 1)) || fail "$b: status --audit (group 53) over group 54 exited $status"
+		[[ $output == *"loaded: incomplete"* ]] || fail "$b: not incomplete"
+		[[ $output == *"wrong: "*"rule \""*"audit: all other UDP\" in "*": nflog group 54, 20/s (wanted: nflog group 53, 100/s)"* ]] ||
+			fail "$b: the mismatch is not named: $output"
+		run fw status --nflog-group 55 --audit-rate 20
+		[[ $status == 1 && $output == *"(wanted: nflog group 55, 20/s)"* ]] || fail "$b: group 55 not wrong"
+		run fw status --audit --nflog-group 54 --audit-rate 21
+		[[ $status == 1 && $output == *"(wanted: nflog group 54, 21/s)"* ]] || fail "$b: rate 21 not wrong"
+
+		# Audit rules deleted by hand: status without options checks those that are loaded.
+		if [[ $b == iptables ]]; then
+			nsa ip6tables -w -D DNSFENCE_FWD -m limit --limit 20/second --limit-burst 40 \
+			    -m comment --comment "dnsfence: audit: forwarded non-TCP" -j NFLOG --nflog-group 54 \
+			    --nflog-prefix dnsfence-audit
+		else
+			nsa nft delete rule inet dnsfence filter_fwd handle "$(nsa nft -a list chain inet dnsfence filter_fwd |
+			    awk '/audit: forwarded non-TCP/ { print $NF }')"
+		fi
+		run fw status
+		((status == 1)) || fail "$b: status with an audit rule deleted exited $status"
+		[[ $output == *"missing: "*"rule \""*"audit: forwarded non-TCP\" in "*FWD* ||
+		   $output == *"missing: "*"rule \""*"audit: forwarded non-TCP\" in filter_fwd"* ]] ||
+			fail "$b: the deleted audit rule is not named: $output"
+
+		# Audit rules asked for, none loaded.
+		fw_audit_load "$b"
+		run fw status --audit
+		((status == 1)) || fail "$b: status --audit without audit rules exited $status"
+		[[ $output == *"audit: off"* && $output == *"missing: "*"audit: other protocols"* ]] ||
+			fail "$b: status --audit does not name the missing audit rules"
+	done
+}
+
+@test "--audit: A's UDP to port 123 and UDP-Lite, and C's forwarded UDP, reach the nflog group's listener, are counted and are still dropped (both backends)" {
+	local b f mode n
+	tcpdump -D 2>/dev/null | grep -q '^[0-9]*\.nflog' || skip "this tcpdump cannot listen on nflog groups"
+	for b in $(fw_gw_backends); do
+		for mode in plain audit; do
+			fw_unload_both
+			if [[ $mode == audit ]]; then fw_audit_load "$b" --audit --nflog-group 54; else fw_audit_load "$b"; fi
+			nflog_start 54
+			capture_start
+			for f in 4 6; do
+				fw_send "$FW_A" udp "$f" "$(fw_b "$f")" 123
+				fw_send_as_nobody "$FW_A" udplite "$f" "$(fw_b "$f")" 9
+				fw_send "$FW_C" udp "$f" "$(fw_b "$f")" 5000
+			done
+			capture_stop
+			nflog_wait 6
+			nflog_stop
+			for f in 4 6; do
+				# Dropped all the same: NFLOG is no verdict.
+				(($(crossed udp "$f" 123) + $(crossed udplite "$f") + $(crossed udp "$f" 5000) == 0)) ||
+					fail "$b $mode: A's UDP/123 or UDP-Lite or C's UDP over IPv$f crossed"
+				n=$(nflog_count "$(nflog_probe_re udp "$f" 123)")
+				if [[ $mode == plain ]]; then	# the control: nothing is logged without --audit
+					((n == 0)) || fail "control: $b without --audit logged $n packets"
+					continue
+				fi
+				((n == 1)) || fail "$b: the listener saw $n of A's UDP/123 over IPv$f, not 1:" \
+				    "$(tcpdump -r "$NFLOG_CAP" -n 2>&1; cat "$DF_TMP/nflog.log"; fw status)"
+				n=$(nflog_count "$(nflog_probe_re udplite "$f")")
+				((n == 1)) || fail "$b: the listener saw $n of A's UDP-Lite over IPv$f, not 1"
+				n=$(nflog_count "$(nflog_probe_re udp "$f" 5000)")
+				((n == 1)) || fail "$b: the listener saw $n of C's UDP over IPv$f, not 1"
+			done
+			(($(nflog_count .) == 0)) || [[ $mode == audit ]] ||
+				fail "control: $b without --audit: the listener saw $(nflog_count .) packets"
+			run fw status --backend "$b"
+			((status == 0)) || fail "$b $mode: status exited $status"
+			[[ $mode == audit ]] || continue
+			assert_gw_counter "$b" audit_logged == 3
+			assert_gw_counter "$b" udp_dropped == 1
+			assert_gw_counter "$b" proto_dropped == 1
+		done
+	done
+}
+
+@test "--audit: a kernel without the NFLOG target fails the load cleanly: the modules named, the rules before are back" {
+	local shim=$BATS_TEST_TMPDIR/shim b4 b6
+	mkdir -p "$shim"
+	# An ip6tables-restore that answers NFLOG as a kernel without it does (iptables-nft).
+	printf '#!/bin/sh\nin=$(cat)\nif printf "%%s" "$in" | grep -q NFLOG; then\n echo "ip6tables-restore v1.8.9 (nf_tables): RULE_APPEND failed (No such file or directory): rule in chain DNSFENCE_FILTER" >&2\n exit 4\nfi\nprintf "%%s\\n" "$in" | %s "$@"\n' \
+	    "$(command -v ip6tables-restore)" >"$shim/ip6tables-restore"
+	chmod 0755 "$shim/ip6tables-restore"
+	run nsa env PATH="$shim:$PATH" sh "$FW_LOADER" load --backend iptables --audit
+	((status == 1)) || fail "load --audit succeeded with a kernel without NFLOG (exit $status)"
+	[[ $output == *"RULE_APPEND failed"*xt_NFLOG*nfnetlink_log*"nothing of dnsfence is loaded"* ]] ||
+		fail "the failure does not name the modules and the outcome: $output"
+	assert_nothing_loaded
+
+	# Over loaded rules: they stay as they were (the shim passes them: no NFLOG in them).
+	run nsa env PATH="$shim:$PATH" sh "$FW_LOADER" load --backend iptables
+	((status == 0)) || fail "the shim refuses rules without NFLOG (the test proves nothing)"
+	b4=$(fw_ours 4)
+	b6=$(fw_ours 6)
+	run nsa env PATH="$shim:$PATH" sh "$FW_LOADER" load --backend iptables --audit
+	[[ $status == 1 && $output == *"the rules loaded before are back"* ]] || fail "load over loaded rules"
+	[[ $(fw_ours 4) == "$b4" && $(fw_ours 6) == "$b6" ]] || fail "the rules before are not back"
 }
