@@ -63,7 +63,7 @@ nflog_step(int fd, int step, uint16_t group, uint32_t seq)
 				continue;
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 				return EPROTO;
-			return -e->error;
+			return e->error <= 0 && e->error > -4096 ? -e->error : EPROTO;
 		}
 	}
 }

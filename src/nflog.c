@@ -2,6 +2,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -166,7 +167,8 @@ nflog_parse(const uint8_t *buf, size_t len, void (*cb)(void *, const struct nflo
 			if (mlen >= NLMSG_HDRLEN + sizeof(e)) {
 				memcpy(&e, buf + NLMSG_HDRLEN, sizeof(e));
 				if (e.error != 0) {
-					*err = -e.error;
+					/* an errno, negated; anything else is not one */
+					*err = e.error < 0 && e.error > -4096 ? -e.error : EPROTO;
 					return -1;
 				}
 			}
