@@ -4,13 +4,13 @@
 # Prints TAP: one line per guest result, then the plan. See tests/vm/README.md.
 #
 # Environment: DNSFENCE_VM_DIR (build output, default build/vm), DNSFENCE_VM_TIMEOUT (seconds
-# for the whole boot, default 270), DNSFENCE and DFPROBE (daemon and probe binaries, passed to
+# for the whole boot, default 450), DNSFENCE and DFPROBE (daemon and probe binaries, passed to
 # build.sh).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${DNSFENCE_VM_DIR:-$REPO/build/vm}
-TMO=${DNSFENCE_VM_TIMEOUT:-270}
+TMO=${DNSFENCE_VM_TIMEOUT:-450}
 
 # The results the guest's /init reports, in order. One missing is a failure (crash, timeout).
 EXPECTED=(
@@ -52,6 +52,20 @@ EXPECTED=(
 	"dnsfence-firewall status names a deleted chain (exit 1); load restores it"
 	"dnsfence-firewall unload removes the table"
 	"UDP reaches the uplink again after unload (control)"
+	"gateway client namespace gwc behind gwin0, forwarding on"
+	"gateway without the ruleset, the client's traffic reaches the uplink, the decoy and a DNAT answer it, the uplink reaches the client (control)"
+	"gateway dnsfence-firewall load --backend nftables --mode gateway --internal gwin0"
+	"gateway dnsfence starts with gateway gwin0 (isolate host)"
+	"gateway the client's A, MX, TXT over IPv4 answered from the address asked (gateway, decoy, nowhere)"
+	"gateway the client's AAAA and MX over IPv6 answered from the address asked (gateway, decoy, nowhere)"
+	"gateway the client's TCP/53 redirected to dnsfence's listener and answered"
+	"gateway a DNAT of the client's UDP/53 at dstnat changes neither the answer nor its source"
+	"gateway the client's non-DNS UDP, UDP-Lite and ICMP echo dropped in forward (dnsfence running)"
+	"gateway a query from the uplink side is not internal, never answered, never forwarded"
+	"gateway the client's queries time out with dnsfence's worker stopped (SIGSTOP)"
+	"gateway the client's non-DNS UDP, UDP-Lite and ICMP echo dropped in forward (dnsfence stopped)"
+	"gateway nothing from the client reached the uplink"
+	"gateway teardown, dnsfence stopped by PID, rules unloaded, gwc deleted"
 )
 
 skip() {
