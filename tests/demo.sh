@@ -57,6 +57,8 @@ else
 fi
 say "Nothing listens on UDP 198.51.100.2:53: any answer the clients get came through dnsfence."
 topo_up || exit 1
+AUDIT_LOG=$DF_TMP/audit/audit.log	# who asked what: read at the end with dnsfence-report
+mkdir -m 0750 "$DF_TMP/audit"
 if ((use_tor)); then
 	TORNET_DIR=$DF_TMP/tornet
 	mkdir -m 0700 "$TORNET_DIR"
@@ -71,10 +73,10 @@ if ((use_tor)); then
 	eval "$("$TORNET_SH" env "$TORNET_DIR")"
 	DF_SOCKS_PORT=${TORNET_SOCKS##*:}	# what the capture counts as SOCKS traffic
 	# A fresh network can take a few seconds for a new circuit: a longer query deadline.
-	dnsfence_start --socks "$TORNET_SOCKS" --resolver 127.0.0.1:53 --timeout 10s || exit 1
+	dnsfence_start --socks "$TORNET_SOCKS" --resolver 127.0.0.1:53 --timeout 10s \
+	    --audit-log "$AUDIT_LOG" || exit 1
 else
-	# shellcheck disable=SC2119 # no extra daemon options in the demo
-	dnsfence_start || exit 1
+	dnsfence_start --audit-log "$AUDIT_LOG" || exit 1
 fi
 say "${D}ws=$DF_WS net=$DF_NET dnsfence pid $(df_pid dnsfence), log $DF_TMP/dnsfence.log$N"
 
@@ -175,9 +177,9 @@ if ((gw_ok)) && topo_gw_load_rules >"$DF_TMP/gateway-load.log" 2>&1; then
 	dnsfence_stop
 	if ((use_tor)); then
 		dnsfence_start --socks "$TORNET_SOCKS" --resolver 127.0.0.1:53 --timeout 10s \
-		    --gateway "$DF_GWIF" || gw_ok=0
+		    --gateway "$DF_GWIF" --audit-log "$AUDIT_LOG" || gw_ok=0
 	else
-		dnsfence_start --gateway "$DF_GWIF" || gw_ok=0
+		dnsfence_start --gateway "$DF_GWIF" --audit-log "$AUDIT_LOG" || gw_ok=0
 	fi
 else
 	cat "$DF_TMP/gateway-load.log" 2>/dev/null
@@ -221,6 +223,17 @@ if dnsfence_stats; then
 	dnsfence_stats_lines | sed 's/^/  /'
 	grep 'stats isolation:' "$DF_TMP/dnsfence.log" | tail -n 1 | sed 's/^/  /'
 else
+	failures=$((failures + 1))
+fi
+
+head1 "Who asked: the audit log ($AUDIT_LOG), by dnsfence-report"
+say "${D}every captured query, with the process behind it (ws) or the client host (gateway)$N"
+if "$DF_PYTHON" "$here/../src/dnsfence-report.py" "$AUDIT_LOG" >"$DF_TMP/report.txt" 2>&1 &&
+    "$DF_PYTHON" "$here/../src/dnsfence-report.py" --by host "$AUDIT_LOG" >>"$DF_TMP/report.txt" 2>&1
+then
+	sed 's/^/  /' "$DF_TMP/report.txt"
+else
+	sed 's/^/  /' "$DF_TMP/report.txt"
 	failures=$((failures + 1))
 fi
 
