@@ -133,9 +133,17 @@ pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struc
 		return NULL;
 	i = t->free_head;
 	p = &t->e[i];
-	free(p->msg);
-	if ((p->msg = malloc(len)) == NULL)
-		return NULL;
+	/* a slot keeps its buffer: no allocation per query once queries of this size were seen */
+	if (p->msgcap < len) {
+		uint32_t cap = len <= PENDING_MSG_MIN ? PENDING_MSG_MIN : (uint32_t)len;
+		uint8_t *m = malloc(cap);
+
+		if (m == NULL)
+			return NULL;
+		free(p->msg);
+		p->msg = m;
+		p->msgcap = cap;
+	}
 	t->free_head = p->next;
 	memcpy(p->msg, msg, len);
 	p->msglen = (uint16_t)len;
@@ -193,9 +201,7 @@ pending_remove(struct pending_table *t, struct pending *p)
 		t->e[p->next].prev = p->prev;
 	else
 		t->tail = p->prev;
-	free(p->msg);
-	p->msg = NULL;
-	p->state = PENDING_FREE;
+	p->state = PENDING_FREE;		/* its buffer stays for the next query */
 	p->next = t->free_head;
 	t->free_head = i;
 	t->used--;

@@ -8,6 +8,7 @@
 #include "dns.h"
 
 #define PENDING_NONE	UINT32_MAX
+#define PENDING_MSG_MIN	512	/* a slot's query buffer is at least this (most queries fit) */
 
 enum pending_state {
 	PENDING_FREE,
@@ -52,6 +53,7 @@ struct pending {
 	uint64_t		 start_us;
 	uint8_t			*msg;		/* the query as the client sent it */
 	uint16_t		 msglen;
+	uint32_t		 msgcap;	/* msg's size: kept while the slot is free */
 };
 
 struct pending_table {
