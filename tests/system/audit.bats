@@ -374,6 +374,23 @@ sys.exit(0 if ok and q[0] == q[1] and q[0] != q[2] else 1)' "$log"
 	fi
 }
 
+# Found while writing this file: with audit-names no, the name is hashed in qname but logged
+# in clear in cmdline whenever the sender has it on its command line (dig, host, nslookup, a
+# curl URL...): the option does not keep the names out of the file. The sender here is one
+# that stays (1 s) after its answer, so it is always attributed and the check is not a race.
+@test "audit-names no: the name does not leak through cmdline either (NAME in argv)" {
+	local log=$DF_TMP/alog/hashed2.log a
+	a=$(uniq_name)
+	restart_with --audit-log "$log" --audit-names no
+	ws "$DF_PYTHON" "$AUDQ" udp 198.51.100.2 "$a" --sleep 1 >/dev/null
+	audit_wait "$log" 1 --where event=dns
+	aexpect "$log" --where event=dns --count 1 'pid~^[0-9]+$' 'qname~^hash:'
+	if grep -qiF "${a%.test}" "$log"; then
+		grep -iF "${a%.test}" "$log" | sed 's/^/# /'
+		fail "the plain name $a is in the file with audit-names no"
+	fi
+}
+
 @test "mode refuse: REFUSED at once, action refused, no SOCKS connection ever tried" {
 	local log=$DF_TMP/alog/refuse.log n t0 t1
 	n=$(uniq_name)
