@@ -435,7 +435,8 @@ auditp_batch(struct auditp *a, uint32_t lost, const uint8_t *recs, size_t len, u
 			w.pid = p->pid;
 			w.comm = p->comm[0] ? p->comm : NULL;
 			w.exe = p->exe[0] ? p->exe : NULL;
-			w.cmdline = p->cmdline[0] ? p->cmdline : NULL;
+			/* a command line often names what it asks for: not with audit-names no */
+			w.cmdline = p->cmdline[0] && !a->fmt.hash_names ? p->cmdline : NULL;
 			w.unit = p->unit[0] ? p->unit : NULL;
 			a->attributed++;
 		} else if (!(r.flags & AUDIT_F_CLIENT))

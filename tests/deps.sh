@@ -3,7 +3,7 @@
 set -e
 PKGS="gcc make pkg-config libnetfilter-queue-dev libmnl-dev libseccomp-dev libcap-dev clang bats unbound microsocks
       dnsutils knot-dnsutils tcpdump dnsperf iptables iproute2 iputils-ping python3 procps
-      tor nftables gdb chromium"
+      tor nftables gdb chromium jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -52,6 +52,7 @@ teardown() {
 	df_teardown_common
 	df_stop stream
 	df_stop holder
+	ruleset_audit_unload
 	if [[ -f $DF_TMP/need-restart ]]; then
 		dnsfence_stop
 		rm -f "$DF_TMP/need-restart"
@@ -469,4 +470,78 @@ sys.exit(0 if ok and q[0] == q[1] and q[0] != q[2] else 1)' "$log"
 	    isolation="host-$DF_CL1_4"
 	# forwarded packets are not counted as unattributed local ones
 	[[ $(audit_stat unattributed) == 0 ]] || fail "a gateway client counted as unattributed"
+}
+
+@test "the stub at 127.0.0.53: a query to it is captured on lo and attributed to the application" {
+	local n pid
+	n=$(uniq_name)
+	# nothing listens on 127.0.0.53 in ws: only dnsfence, which captures the query on lo
+	# (no --keep-loopback-dns), can answer it, from 127.0.0.53
+	pid=$(as_uid 65534 "$DF_PYTHON" "$AUDQ" udp 127.0.0.53 "$n" --sleep 1 |
+	    "$DF_PYTHON" -c 'import json,sys; d = json.load(sys.stdin); print(d["pid"], d["rcode"])')
+	[[ $pid == *" 3" ]] || fail "no NXDOMAIN from 127.0.0.53: got '$pid' (pid rcode)"
+	pid=${pid%% *}
+	audit_wait "$ALOG" 1 --where qname="$n"
+	aexpect "$ALOG" --where qname="$n" --count 1 event=dns action=answered uid=65534 \
+	    pid="$pid" comm=python3 dst=127.0.0.53:53 "src~^127\.0\.0\.1:[0-9]+\$" rcode=NXDOMAIN
+}
+
+# The project's own ruleset in ws (iptables backend, --audit) instead of the file's hand-made
+# rules; teardown puts those back.
+ruleset_audit_load() {
+	local ipt
+	audit_rules_del
+	for ipt in iptables ip6tables; do
+		ws "$ipt" -w -t raw -D OUTPUT -m mark --mark "$DF_MARK" -j NOTRACK 2>/dev/null || true
+		ws "$ipt" -w -t mangle -D OUTPUT -p udp --dport 53 -m mark ! --mark "$DF_MARK" \
+		    -j NFQUEUE --queue-num "$DF_QUEUE" 2>/dev/null || true
+	done
+	: >"$DF_TMP/need-ruleset-unload"
+	ws sh "$DF_REPO/src/dnsfence-firewall.sh" load --backend iptables --queue "$DF_QUEUE" \
+	    --mark "$DF_MARK" --audit "$@"
+}
+
+ruleset_audit_unload() {
+	local ipt
+	[[ -f $DF_TMP/need-ruleset-unload ]] || return 0
+	rm -f "$DF_TMP/need-ruleset-unload"
+	ws sh "$DF_REPO/src/dnsfence-firewall.sh" unload --backend iptables || true
+	for ipt in iptables ip6tables; do
+		ws "$ipt" -w -t raw -A OUTPUT -m mark --mark "$DF_MARK" -j NOTRACK
+		ws "$ipt" -w -t mangle -A OUTPUT -p udp --dport 53 -m mark ! --mark "$DF_MARK" \
+		    -j NFQUEUE --queue-num "$DF_QUEUE"
+	done
+	audit_rules_add
+}
+
+@test "the real ruleset: dnsfence-firewall load --audit logs its drops to the daemon's group" {
+	local log=$DF_TMP/alog/ruleset.log n out p4 pl s4 before after
+	n=$(uniq_name)
+	run ruleset_audit_load
+	((status == 0)) || fail "dnsfence-firewall load --audit failed"
+	restart_with --audit-log "$log"
+	run ws sh "$DF_REPO/src/dnsfence-firewall.sh" status --backend iptables --queue "$DF_QUEUE"
+	[[ $output == *"audit: nflog group 53"* ]] || fail "status does not show the audit rules"
+	# one counter per family: their sum
+	before=$(grep -oE 'audit_logged=[0-9]+' <<<"$output" | cut -d= -f2 | paste -sd+ | bc)
+	[[ -n $before ]] || fail "status has no audit_logged counter"
+	# a query, UDP to port 123 and UDP-Lite, each from a sender that stays a second
+	out=$(as_uid 65534 "$DF_PYTHON" "$AUDQ" udp 198.51.100.2 "$n" --sleep 1)
+	[[ $(jq -r .rcode <<<"$out") == 3 ]] || fail "the query was not answered: $out"
+	out=$(as_uid 65534 "$DF_PYTHON" "$AUDQ" send 198.51.100.2 123 --sleep 1)
+	p4=$(jq -r .pid <<<"$out") s4=$(jq -r .sport <<<"$out")
+	[[ $(jq -r .errno <<<"$out") == 1 ]] || fail "UDP to port 123 was not refused (EPERM): $out"
+	out=$(as_uid 65534 "$DF_PYTHON" "$AUDQ" send 198.51.100.2 5000 --proto 136 --sleep 1)
+	pl=$(jq -r .pid <<<"$out")
+	audit_wait "$log" 1 --where pid="$pl"
+	run auditq format "$log"
+	((status == 0)) || fail "$output"
+	aexpect "$log" --where qname="$n" --count 1 event=dns action=answered uid=65534
+	aexpect "$log" --where event=udp --where dst=198.51.100.2:123 --count 1 action=dropped \
+	    uid=65534 pid="$p4" src="198.51.100.1:$s4" proto=17
+	aexpect "$log" --where event=proto --where dst=198.51.100.2:5000 --count 1 proto=136 \
+	    uid=65534 pid="$pl"
+	run ws sh "$DF_REPO/src/dnsfence-firewall.sh" status --backend iptables --queue "$DF_QUEUE"
+	after=$(grep -oE 'audit_logged=[0-9]+' <<<"$output" | cut -d= -f2 | paste -sd+ | bc)
+	((after >= before + 2)) || fail "audit_logged $before -> $after: the rules logged nothing"
 }
