@@ -596,7 +596,6 @@ cache_store(struct cache *c, const uint8_t *iso, size_t isolen, const struct dns
 	e->msglen = (uint16_t)len;
 	e->nttl = (uint16_t)s->nttl;
 	e->namelen = q->q.namelen;
-	e->used = 1;
 	entry_write(c, i, key, keylen, answer, len, s);
 	e->hnext = c->buckets[hash & c->mask];
 	c->buckets[hash & c->mask] = i;

@@ -2,9 +2,9 @@
  * cache.h: the answer cache. Pure: no I/O, no clock (times are passed in, in ms), and no
  * allocation after cache_init: answers live in a preallocated arena of fixed-size chunks.
  *
- * Memory: max_entries entry records (sizeof(struct cache_entry)) and two hash buckets (4
- * bytes each) per entry, plus an arena of max_bytes / CACHE_CHUNK chunks, each with a
- * 4-byte link. max_bytes bounds what the entries hold in the arena: an entry is charged
+ * Memory: max_entries entry records (sizeof(struct cache_entry), 56 bytes on LP64) and
+ * two to four hash buckets (4 bytes each) per entry, plus an arena of max_bytes /
+ * CACHE_CHUNK chunks, each with a 4-byte link, and cache_store's 9 KB work space. max_bytes bounds what the entries hold in the arena: an entry is charged
  * its key (6 + iso length + name length bytes), its message, 2 bytes per TTL it rewrites,
  * rounded up to whole CACHE_CHUNK chunks. stats.bytes is that sum.
  *
@@ -56,7 +56,6 @@ struct cache_entry {
 	uint16_t	msglen;
 	uint16_t	nttl;		/* TTL offsets after the message */
 	uint8_t		namelen;	/* question name, at DNS_HDRLEN in the message */
-	uint8_t		used;
 };
 
 struct cache {
@@ -88,8 +87,9 @@ void	cache_destroy(struct cache *);
  * Lifetime: the lowest TTL of the answer and authority records (OPT aside); for NXDOMAIN
  * or NODATA (no answer records) the lowest of that and the SOA's MINIMUM, and no SOA in
  * authority: not cacheable (RFC 2308). A lifetime of 0 is not cacheable; any other is
- * clamped to [min_ttl, max_ttl]. Returns 0 if stored, replacing an entry with the same
- * key, or -1 (counted in uncacheable).
+ * clamped to [min_ttl, max_ttl] (0 after the clamp: not cacheable). An entry larger than
+ * max_bytes / CACHE_BIG_DIV is not cacheable. Returns 0 if stored, replacing an entry
+ * with the same key, or -1 (counted in uncacheable).
  */
 int	cache_store(struct cache *, const uint8_t *iso, size_t isolen,
 	    const struct dns_query *q, const uint8_t *answer, size_t len, uint64_t now_ms);
@@ -99,8 +99,8 @@ int	cache_store(struct cache *, const uint8_t *iso, size_t isolen,
  * sent it in qmsg (qlen bytes, case kept; NULL: q's lower-case name); every TTL but OPT's
  * min(max(TTL, min_ttl), lifetime) less the entry's age in whole seconds (not below 0).
  * With stale, an entry expired less than stale_max seconds ago answers with every TTL
- * stale_ttl and *was_stale = 1 (RFC 8767). Returns the length, or 0 on a miss, when the
- * answer does not fit cap (nothing is written then) or qmsg's name is not q's.
+ * stale_ttl and *was_stale = 1 (RFC 8767). Returns the length, or 0 (a miss, counted) when
+ * there is none, it does not fit cap (nothing is written then) or qmsg's name is not q's.
  */
 size_t	cache_lookup(struct cache *, const uint8_t *iso, size_t isolen,
 	    const struct dns_query *q, const uint8_t *qmsg, size_t qlen, uint8_t *out,
