@@ -22,7 +22,7 @@ ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
 
 B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
-PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog
+PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
 EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs resolve sockio rtnl sockdiag parent auditw auditp
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
