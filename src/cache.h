@@ -26,6 +26,7 @@
 #define CACHE_BIG_DIV	8	/* an entry may take at most max_bytes / 8 of the arena */
 #define CACHE_MAX_ENTRIES (1u << 24)	/* bound on max_entries (index width) */
 #define CACHE_NONE	UINT32_MAX
+#define CACHE_STALE_TTL	30	/* TTL of a stale answer (RFC 8767 5: 30 s) */
 
 struct cache_cfg {
 	uint32_t	max_entries;

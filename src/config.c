@@ -47,6 +47,10 @@
 #define DEF_NFLOG_GROUP		53	/* dnsfence-firewall --nflog-group has the same default */
 #define DEF_AUDIT_BUFFER	(1u << 20)	/* audit log lines held while the disk is slow or full */
 #define DEF_AUDIT_CACHE		1024	/* socket owners remembered by the parent */
+#define DEF_CACHE_SIZE		(4u << 20)	/* bytes of cached answers */
+#define DEF_CACHE_ENTRIES	16384	/* cached answers */
+#define DEF_CACHE_MAX_TTL	86400	/* seconds an answer is kept at most (unbound's default) */
+#define DEF_SERVE_STALE_MAX_MS	86400000u	/* RFC 8767 4: 1 to 3 days; expired this long: gone */
 #define DEF_MAX_LOCAL_ADDRS	1024	/* the host's addresses remembered; beyond, queries
 					   from the others are refused */
 
@@ -164,6 +168,12 @@ config_defaults(struct config *c)
 	c->nflog_group = DEF_NFLOG_GROUP;
 	c->audit_buffer = DEF_AUDIT_BUFFER;
 	c->audit_cache = DEF_AUDIT_CACHE;
+	c->cache = 1;
+	c->cache_size = DEF_CACHE_SIZE;
+	c->cache_entries = DEF_CACHE_ENTRIES;
+	c->cache_min_ttl = 0;
+	c->cache_max_ttl = DEF_CACHE_MAX_TTL;
+	c->serve_stale_max_ms = DEF_SERVE_STALE_MAX_MS;
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -259,6 +269,10 @@ static const struct uint_key uint_keys[] = {
 	UKEY("nflog-group",	nflog_group,	0, 65535),
 	UKEY("audit-buffer",	audit_buffer,	65536, 1u << 26),
 	UKEY("audit-cache",	audit_cache,	16, 1u << 16),
+	UKEY("cache-size",	cache_size,	0, 1u << 30),
+	UKEY("cache-entries",	cache_entries,	0, 1u << 22),
+	UKEY("cache-min-ttl",	cache_min_ttl,	0, 86400),
+	UKEY("cache-max-ttl",	cache_max_ttl,	1, 604800),
 };
 
 struct dur_key {
@@ -275,6 +289,7 @@ static const struct dur_key dur_keys[] = {
 	DKEY("backoff-max",		backoff_max_ms,		250, 600000),
 	DKEY("resolver-holddown",	resolver_holddown_ms,	0, 3600000),
 	DKEY("tcp-idle-timeout",	tcp_idle_timeout_ms,	100, 3600000),
+	DKEY("serve-stale-max",		serve_stale_max_ms,	1000, 604800000),
 };
 
 /* Keys that take one of two or three words; the word's index is stored (0: first, 1: second). */
@@ -292,6 +307,8 @@ static const struct choice_key choice_keys[] = {
 	CKEY("reject-private",	reject_private,	"no", "yes"),
 	CKEY("mode",		mode,		"recursor", "hybrid", "refuse"),	/* MODE_* */
 	CKEY("audit-names",	audit_names,	"no", "yes"),
+	CKEY("cache",		cache,		"no", "yes"),
+	CKEY("serve-stale",	serve_stale,	"no", "yes"),
 	CKEY("onion",		onion,		"nxdomain", "tor"),	/* ONION_* */
 };
 

@@ -85,6 +85,12 @@ struct config {
 	uint32_t	 nflog_group;	/* the ruleset's NFLOG group (dnsfence-firewall --audit) */
 	uint32_t	 audit_buffer;	/* bytes of log lines the parent holds for a slow disk */
 	uint32_t	 audit_cache;	/* sockets whose owners the parent remembers */
+	int		 cache;		/* answer cache on (1) or off */
+	uint32_t	 cache_size;	/* bytes of cached answers */
+	uint32_t	 cache_entries;	/* cached answers */
+	uint32_t	 cache_min_ttl, cache_max_ttl;	/* clamp of a cached answer's life, s */
+	int		 serve_stale;	/* RFC 8767: an expired answer when upstream fails */
+	uint32_t	 serve_stale_max_ms;	/* how long after expiry an answer may be served */
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */

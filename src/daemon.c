@@ -266,13 +266,84 @@ servfail(struct daemon *d, const struct dns_query *q, const struct pending_clien
 	reply(d, q, cl, q->udp_limit, msg, n, now, AUDIT_SERVFAIL, start_us);
 }
 
-/* Give up on p: SERVFAIL to its client, and forget it. */
+/*
+ * A client's cache domain: its uid, or its host when it is another host (a gateway's
+ * workstation, a container), whatever isolate says: what one user or host looked up never
+ * answers another, so timing cannot tell them what it was.
+ */
+static size_t
+cache_domain(const struct pending_client *cl, uint8_t *out)
+{
+	if (cl->forwarded) {
+		size_t alen = cl->family == AF_INET6 ? 16 : 4;
+
+		out[0] = 'h';
+		memcpy(out + 1, cl->addr, alen);
+		return 1 + alen;
+	}
+	if (cl->has_uid) {
+		out[0] = 'u';
+		memcpy(out + 1, &cl->uid, sizeof(cl->uid));
+		return 1 + sizeof(cl->uid);
+	}
+	out[0] = cl->tcp >= 0 ? 't' : 'n';	/* no owner known: those share one domain */
+	return 1;
+}
+
+/* Checking disabled (CD): the recursor did not validate for it; such answers are not shared. */
+static int
+cacheable_query(const struct daemon *d, const uint8_t *msg, size_t len)
+{
+	return d->cache_on && len > 3 && !(msg[3] & 0x10);
+}
+
+/* Keep an answer (final: rewritten, AD cleared) for its client's domain. */
+static void
+cache_keep(struct daemon *d, const struct pending *p, const uint8_t *ans, size_t len,
+    uint64_t now)
+{
+	uint8_t dom[CACHE_ISO_MAX];
+
+	if (cacheable_query(d, p->msg, p->msglen))
+		(void)cache_store(&d->cache, dom, cache_domain(&p->client, dom), &p->query, ans,
+		    len, now);
+}
+
+/*
+ * Answer q from the cache: fresh, or (stale) expired within serve-stale-max, because the
+ * upstream failed. Returns 1 if answered.
+ */
+static int
+cache_answer(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *q,
+    const struct pending_client *cl, uint64_t now, uint64_t start_us, int stale)
+{
+	uint8_t dom[CACHE_ISO_MAX];
+	size_t n;
+	int was_stale = 0;
+
+	if (!cacheable_query(d, msg, len))
+		return 0;
+	n = cache_lookup(&d->cache, dom, cache_domain(cl, dom), q, msg, len, d->filt,
+	    sizeof(d->filt), now, stale, &was_stale);
+	if (n == 0)
+		return 0;
+	if (was_stale)
+		d->st.stale_answers++;
+	else
+		d->st.cache_answers++;
+	reply(d, q, cl, q->udp_limit, d->filt, n, now, AUDIT_ANSWERED, start_us);
+	return 1;
+}
+
+/* Give up on p: SERVFAIL to its client (or a stale answer), and forget it. */
 static void
 fail_query(struct daemon *d, struct pending *p, uint64_t now)
 {
 	if (p->state == PENDING_SENT)
 		upstream_done(&d->up, p->conn, 0);
-	servfail(d, &p->query, &p->client, now, p->start_us);
+	if (!(d->cfg.serve_stale && cache_answer(d, p->msg, p->msglen, &p->query, &p->client,
+	    now, p->start_us, 1)))
+		servfail(d, &p->query, &p->client, now, p->start_us);
 	pending_remove(&d->pend, p);
 }
 
@@ -399,6 +470,7 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 	}
 	upstream_done(&d->up, conn, 1);
 	dns_clear_ad(msg, len);		/* nothing here validated it */
+	cache_keep(d, p, msg, len, now);
 	dns_set_id(msg, p->query.id);
 	d->st.answered++;
 	stats_latency_add(&d->st, now_us() - p->start_us);
@@ -624,6 +696,7 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 	}
 	d->st.answered++;
 	stats_latency_add(&d->st, now_us() - p->start_us);
+	cache_keep(d, p, ans, n, now);
 	reply(d, &p->query, &p->client, p->query.udp_limit, ans, n, now, AUDIT_ANSWERED,
 	    p->start_us);
 	pending_remove(&d->pend, p);
@@ -707,6 +780,8 @@ admit(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_query *
 		reply(d, q, cl, q->udp_limit, ans, n, now, AUDIT_LOCAL, t_us);
 		return 0;
 	}
+	if (cache_answer(d, msg, len, q, cl, now, t_us, 0))
+		return 0;
 	if ((slot = upstream_slot(&d->up, isolation_key(d, cl, &key), now)) < 0) {
 		d->st.drop_keys++;
 		if (rl_ok(&d->rl_bad, now))
@@ -1025,6 +1100,18 @@ log_stats(struct daemon *d)
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " no_owner=%" PRIu64
 	    " open=%u", s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled,
 	    s->tcp_overflow, s->tcp_throttled, s->tcp_no_owner, d->ts.nopen);
+	{
+		struct cache_stats cs = { 0 };
+
+		if (d->cache_on)
+			cache_stats(&d->cache, &cs);
+		log_info("stats cache: %s answers=%" PRIu64 " stale_answers=%" PRIu64 " hits=%"
+		    PRIu64 " misses=%" PRIu64 " stale_hits=%" PRIu64 " stores=%" PRIu64
+		    " uncacheable=%" PRIu64 " evictions=%" PRIu64 " entries=%" PRIu64 "/%u bytes=%"
+		    PRIu64 "/%u", d->cache_on ? "on" : "off", s->cache_answers, s->stale_answers,
+		    cs.hits, cs.misses, cs.stale_hits, cs.stores, cs.uncacheable, cs.evictions,
+		    cs.entries, d->cfg.cache_entries, cs.bytes, d->cfg.cache_size);
+	}
 	if (d->aw.on)
 		log_info("stats audit: events=%" PRIu64 " lost=%" PRIu64 " no_socket=%" PRIu64
 		    " nflog_group=%u nflog_packets=%" PRIu64 " nflog_bad=%" PRIu64
@@ -1032,6 +1119,36 @@ log_stats(struct daemon *d)
 		    d->aw.group, d->aw.nflog_packets, d->aw.nflog_bad, d->aw.nflog_overruns);
 	log_info("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
+}
+
+/* The cache as the configuration says: off, or empty with its bounds. */
+static void
+cache_open(struct daemon *d)
+{
+	struct cache_cfg cc = { 0 };
+
+	d->cache_on = 0;
+	if (!d->cfg.cache || d->cfg.cache_size == 0 || d->cfg.cache_entries == 0)
+		return;
+	cc.max_entries = d->cfg.cache_entries;
+	cc.max_bytes = d->cfg.cache_size;
+	cc.min_ttl = d->cfg.cache_min_ttl;
+	cc.max_ttl = d->cfg.cache_max_ttl;
+	cc.stale_ttl = CACHE_STALE_TTL;
+	cc.stale_max = d->cfg.serve_stale ? d->cfg.serve_stale_max_ms / 1000u : 0;
+	rnd_bytes(&d->rnd, cc.hash_key, sizeof(cc.hash_key));
+	if (cache_init(&d->cache, &cc) == -1)
+		fatal("cache of %u bytes, %u entries", d->cfg.cache_size, d->cfg.cache_entries);
+	d->cache_on = 1;
+}
+
+static int
+cache_changed(const struct config *a, const struct config *b)
+{
+	return a->cache != b->cache || a->cache_size != b->cache_size ||
+	    a->cache_entries != b->cache_entries || a->cache_min_ttl != b->cache_min_ttl ||
+	    a->cache_max_ttl != b->cache_max_ttl || a->serve_stale != b->serve_stale ||
+	    a->serve_stale_max_ms != b->serve_stale_max_ms;
 }
 
 static int
@@ -1061,7 +1178,7 @@ reload(struct daemon *d, const struct imsg *m)
 	struct imsg_config ic;
 	struct config n;
 	char err[CONFIG_ERRLEN + 64];
-	int e, retune;
+	int e, retune, recache;
 
 	if ((e = imsg_config(m, &ic)) != IMSG_OK) {
 		log_warnx("reload: configuration message: %s; keeping the running one",
@@ -1148,6 +1265,7 @@ reload(struct daemon *d, const struct imsg *m)
 		n.max_resolves = d->cfg.max_resolves;
 	}
 	retune = n.rcvbuf != d->cfg.rcvbuf || n.queue_maxlen != d->cfg.queue_maxlen;
+	recache = cache_changed(&d->cfg, &n);
 	if (upstream_changed(&d->cfg, &n)) {
 		struct upstream_slot *keep = calloc(d->up.nslots, sizeof(*keep));
 		uint32_t nkeep = d->up.nslots;
@@ -1171,6 +1289,13 @@ reload(struct daemon *d, const struct imsg *m)
 	} else
 		d->cfg = n;
 	policy_init(&d->pol, &d->cfg);
+	if (recache) {
+		/* new bounds or TTL rules: start empty rather than keep what they would refuse */
+		if (d->cache_on)
+			cache_destroy(&d->cache);
+		cache_open(d);
+		log_info("reload: cache %s, emptied", d->cache_on ? "on" : "off");
+	}
 	/* last: packets read while the kernel acknowledges take the new settings */
 	if (retune && capture_tune(d->cap, d->cfg.rcvbuf, d->cfg.queue_maxlen) == -1)
 		log_warn("reload: cannot apply rcvbuf/queue-maxlen");
@@ -1433,6 +1558,7 @@ daemon_open(struct daemon *d, const struct config *cfg)
 		fatal("pending table");
 	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d, &d->owner) == -1)
 		fatal("resolve pool");
+	cache_open(d);
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
 	epoll_add(d, rtnl_fd(&d->rtnl), EV_RTNL);
@@ -1540,6 +1666,9 @@ daemon_forget(struct daemon *d)
 	addrtab_destroy(&d->addrs);
 	sockdiag_close(&d->diag);
 	auditw_close(&d->aw);
+	if (d->cache_on)
+		cache_destroy(&d->cache);
+	d->cache_on = 0;
 	close(d->sigfd);
 	close(d->epfd);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addrtab.h"
+#include "cache.h"
 #include "auditw.h"
 #include "capture.h"
 #include "config.h"
@@ -44,6 +45,8 @@ struct daemon {
 	struct socks_owner	 owner;		/* socks-owner, resolved at start */
 	struct stats		 st;
 	struct auditw		 aw;		/* the audit log's worker half */
+	struct cache		 cache;		/* answers, per isolation domain */
+	int			 cache_on;
 	struct rnd		 rnd;
 	int			 epfd;
 	int			 sigfd;

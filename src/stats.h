@@ -23,6 +23,8 @@ struct stats {
 	uint64_t	answered;	/* replies injected from an upstream answer */
 	uint64_t	servfail;	/* SERVFAIL injected: deadline, no upstream, bound */
 	uint64_t	refused;	/* REFUSED injected: mode refuse */
+	uint64_t	cache_answers;	/* answered from the cache */
+	uint64_t	stale_answers;	/* answered from an expired entry: upstream failed */
 	uint64_t	truncated;	/* answers cut to the client's UDP limit, TC=1 */
 	uint64_t	inject_errors;	/* raw socket sendto failures */
 	/* bounds */
