@@ -7,6 +7,8 @@
 #ifndef DNSFENCE_INJECT_H
 #define DNSFENCE_INJECT_H
 
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,9 +18,33 @@ enum inject_path {
 	INJECT_NPATHS
 };
 
+#define INJECT_BATCH	32	/* replies sent by one sendmmsg per socket */
+#define INJECT_SMALL	1280	/* a reply this long or shorter fits every link's MTU: batched */
+
+/* Replies waiting for the loop turn's end, one queue per socket. */
+struct inject_queue {
+	unsigned	 n;
+	struct inject_slot {
+		union {
+			struct sockaddr_in	sin;
+			struct sockaddr_in6	sin6;
+		}		 to;
+		union {
+			char		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr	align;
+		}		 cbuf;
+		uint8_t		 pkt[INJECT_SMALL];
+	}		 slot[INJECT_BATCH];
+	struct mmsghdr	 mh[INJECT_BATCH];
+	struct iovec	 iov[INJECT_BATCH];
+};
+
 struct inject {
-	int	fd4[INJECT_NPATHS];
-	int	fd6[INJECT_NPATHS];
+	int			 fd4[INJECT_NPATHS];
+	int			 fd6[INJECT_NPATHS];
+	struct inject_queue	*q;	/* [path * 2 + (v6)], NULL: every reply sent at once */
+	uint64_t		 batches;	/* sendmmsg calls */
+	uint64_t		 batched;	/* replies they carried */
 };
 
 int	inject_open(struct inject *, uint32_t mark, uint32_t mark_forward, char *err,
@@ -31,6 +57,15 @@ int	inject_setmark(struct inject *, enum inject_path, uint32_t mark);
  */
 int	inject_send(struct inject *, enum inject_path, int family, const uint8_t *pkt,
 	    size_t len, const uint8_t *dst, uint32_t ifindex);
+/*
+ * The same, later: a reply of at most INJECT_SMALL bytes waits in its socket's queue for
+ * inject_flush (a full queue is flushed at once); a longer one is sent now, as
+ * inject_send does. 0, or -1 with errno for a reply sent now that failed.
+ */
+int	inject_queue(struct inject *, enum inject_path, int family, const uint8_t *pkt,
+	    size_t len, const uint8_t *dst, uint32_t ifindex);
+/* Send every queued reply (one sendmmsg per socket). Returns how many failed (errno: the last). */
+unsigned inject_flush(struct inject *);
 void	inject_close(struct inject *);
 
 #endif
