@@ -66,6 +66,17 @@ EXPECTED=(
 	"gateway the client's non-DNS UDP, UDP-Lite and ICMP echo dropped in forward (dnsfence stopped)"
 	"gateway nothing from the client reached the uplink"
 	"gateway teardown, dnsfence stopped by PID, rules unloaded, gwc deleted"
+	"audit dnsfence starts with audit-log, nflog group 53 bound (ruleset without --audit)"
+	"audit control, without --audit UDP to port 123 is dropped and not logged, a query is"
+	"audit dnsfence-firewall load --backend nftables --audit, log group 53 before each drop"
+	"audit a query, UDP to port 123 and UDP-Lite from uid 65534, logged and dropped, nothing reached the uplink"
+	"audit dnsfence-firewall status shows nflog group 53 and audit_logged, dnsfence counts the NFLOG packets"
+	"audit teardown, dnsfence stopped by PID (exit 0), rules unloaded"
+	"audit log, the query as event dns, answered, uid 65534 (nobody), pid and exe of kdig"
+	"audit log, UDP to port 123 as event udp, dropped, uid 65534, pid and exe of kdig (IPv4, IPv6)"
+	"audit log, UDP-Lite as event proto, protocol 136, dropped, uid 65534 (IPv4, IPv6)"
+	"audit log, every line has the 23 fields of docs/audit.md in order, the file is mode 0600"
+	"audit nothing reached the uplink, while the SOCKS TCP did"
 )
 
 skip() {
