@@ -96,7 +96,8 @@ auditw_open(struct auditw *a, int on, uint16_t group, char *err, size_t errlen)
 	if (e != 0) {
 		snprintf(err, errlen, "nflog-group %u: cannot bind it: %s%s", group, strerror(e),
 		    e == EBUSY ? " (another process, ulogd perhaps, holds that group; set "
-		    "nflog-group and dnsfence-firewall --nflog-group to another number)" : "");
+		    "nflog-group and dnsfence-firewall --nflog-group to another number)" :
+		    " (does the kernel have nfnetlink_log? modprobe nfnetlink_log)");
 		return -1;
 	}
 	return 0;	/* reads are MSG_DONTWAIT: the loop polls the socket */

@@ -114,7 +114,7 @@ reply_send(struct daemon *d, const struct pending_client *cl, size_t limit, uint
 		if (cut)
 			d->st.truncated++;
 		len = n - (cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR) - PKT_UDPHDR;
-		if (inject_send(&d->inj, path, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
+		if (inject_queue(&d->inj, path, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
 			return;
 		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
 		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
@@ -1056,8 +1056,9 @@ log_stats(struct daemon *d)
 	log_info("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
 	    s->edns_stripped, s->edns_answer_stripped);
 	log_info("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " refused=%" PRIu64
-	    " truncated=%" PRIu64 " inject_errors=%" PRIu64, s->answered, s->servfail, s->refused,
-	    s->truncated, s->inject_errors);
+	    " truncated=%" PRIu64 " inject_errors=%" PRIu64 " inject_batches=%" PRIu64
+	    " inject_batched=%" PRIu64, s->answered, s->servfail, s->refused, s->truncated,
+	    s->inject_errors, d->inj.batches, d->inj.batched);
 	log_info("stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
 	    " drop_pending=%" PRIu64
 	    " drop_oversize=%" PRIu64 " drop_wbuf=%" PRIu64 " expired=%" PRIu64
@@ -1149,6 +1150,19 @@ cache_changed(const struct config *a, const struct config *b)
 	    a->cache_entries != b->cache_entries || a->cache_min_ttl != b->cache_min_ttl ||
 	    a->cache_max_ttl != b->cache_max_ttl || a->serve_stale != b->serve_stale ||
 	    a->serve_stale_max_ms != b->serve_stale_max_ms;
+}
+
+/* The loop turn's replies, one sendmmsg per socket. */
+static void
+inject_replies(struct daemon *d, uint64_t now)
+{
+	unsigned failed = inject_flush(&d->inj);
+
+	if (failed > 0) {
+		d->st.inject_errors += failed;
+		if (rl_ok(&d->rl_inject, now))
+			log_warn("inject %u repl%s", failed, failed == 1 ? "y" : "ies");
+	}
 }
 
 static int
@@ -1509,6 +1523,7 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	size_t ngw;
 	char err[256];
 	uint8_t raw[16];
+	int e;
 	sigset_t set;
 
 	memset(d, 0, sizeof(*d));
@@ -1569,6 +1584,10 @@ daemon_open(struct daemon *d, const struct config *cfg)
 		epoll_add(d, d->aw.nflog_fd, EV_NFLOG);
 		if (d->diag.fd == -1)
 			log_warnx("audit: no sock_diag: events are logged with their uid only");
+		else if ((e = sockdiag_udp_supported(&d->diag, IPPROTO_UDP)) != 0)
+			log_warnx("audit: the kernel cannot list UDP sockets (%s; is udp_diag "
+			    "available? modprobe udp_diag): events are logged with their uid only",
+			    strerror(e));
 	}
 }
 
@@ -1591,6 +1610,7 @@ daemon_run(struct daemon *d)
 		uint64_t now = daemon_now_ms(), next = timers(d, now);
 		int timeout, n;
 
+		inject_replies(d, now);
 		upstream_flush(&d->up, now);
 		auditw_flush(&d->aw, &d->diag);	/* after the writes: they never wait for it */
 
@@ -1648,6 +1668,7 @@ daemon_close(struct daemon *d)
 	/* Whatever is still pending hears SERVFAIL now rather than a timeout. */
 	while ((p = pending_oldest(&d->pend)) != NULL)
 		fail_query(d, p, now);
+	inject_replies(d, now);
 	auditw_flush(&d->aw, &d->diag);	/* their records, and the last turn's */
 	daemon_forget(d);	/* the queue closes: from here the kernel drops (fail closed) */
 }

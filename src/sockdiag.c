@@ -304,6 +304,24 @@ sockdiag_udp_owner(struct sockdiag *sd, uint8_t proto, int family, const uint8_t
 	return 0;
 }
 
+static int
+on_nothing(const struct inet_diag_msg *d, const struct query *q, void *arg)
+{
+	(void)d;
+	(void)q;
+	(void)arg;
+	return 0;
+}
+
+int
+sockdiag_udp_supported(struct sockdiag *sd, uint8_t proto)
+{
+	static const uint8_t any[16];
+	struct query q = { AF_INET, any, any, 0, 0, 1, proto };
+
+	return ask(sd, &q, on_nothing, NULL);
+}
+
 int
 socks_owner_verify(struct socks_owner *so, int fd, char *why, size_t whylen)
 {

@@ -49,6 +49,9 @@ int	sockdiag_udp_owner(struct sockdiag *, uint8_t proto, int family, const uint8
 	    uint16_t lport, const uint8_t *raddr, uint16_t rport, uint32_t *uid,
 	    uint64_t *inode);
 
+/* 0 if the kernel can list proto's sockets (udp_diag loaded), else an errno. */
+int	sockdiag_udp_supported(struct sockdiag *, uint8_t proto);
+
 /* socks-owner: who may hold the SOCKS port dnsfence connects to. */
 struct socks_owner {
 	struct sockdiag	*diag;

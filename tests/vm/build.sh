@@ -157,7 +157,7 @@ fi
 # dependency closure as modprobe computes it from the package's own modules.dep.
 MODULES="nfnetlink nf_tables nft_queue nfnetlink_queue nf_conntrack nf_nat nft_nat nft_redir
 	nft_ct nft_chain_nat nft_fib nft_fib_ipv4 nft_fib_ipv6 nft_fib_inet nf_reject_ipv4
-	nf_reject_ipv6 nft_reject nft_reject_inet veth inet_diag tcp_diag"
+	nf_reject_ipv6 nft_reject nft_reject_inet veth inet_diag tcp_diag nft_log nft_limit nfnetlink_log udp_diag"
 
 ROOT=$OUT/root
 rm -rf "$ROOT"
