@@ -98,6 +98,10 @@ check: deps all $(B)/dnsfence-testhooks $(B)/dfprobe unit
 demo: deps all
 	bash tests/demo.sh
 
+# One run, one table: dnsfence against unbound direct, and the performance targets (bench/README).
+bench: all
+	bash bench/bench.sh
+
 SHAREDIR ?= $(PREFIX)/share/dnsfence
 CHROOTDIR ?= /var/lib/dnsfence
 AUDITDIR ?= /var/log/dnsfence
@@ -125,4 +129,4 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit fuzz deps check demo install clean
+.PHONY: all unit fuzz deps check demo bench install clean
