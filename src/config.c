@@ -48,6 +48,7 @@
 #define DEF_AUDIT_BUFFER	(1u << 20)	/* audit log lines held while the disk is slow or full */
 #define DEF_AUDIT_CACHE		1024	/* socket owners remembered by the parent */
 #define DEF_CACHE_SIZE		(4u << 20)	/* bytes of cached answers */
+#define DEF_RACE_MAX		10	/* % of queries that may be sent twice */
 #define DEF_CACHE_ENTRIES	16384	/* cached answers */
 #define DEF_CACHE_MAX_TTL	86400	/* seconds an answer is kept at most (unbound's default) */
 #define DEF_SERVE_STALE_MAX_MS	86400000u	/* RFC 8767 4: 1 to 3 days; expired this long: gone */
@@ -174,6 +175,8 @@ config_defaults(struct config *c)
 	c->cache_min_ttl = 0;
 	c->cache_max_ttl = DEF_CACHE_MAX_TTL;
 	c->serve_stale_max_ms = DEF_SERVE_STALE_MAX_MS;
+	c->race_ms = 0;
+	c->race_max = DEF_RACE_MAX;
 }
 
 static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
@@ -273,6 +276,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("cache-entries",	cache_entries,	0, 1u << 22),
 	UKEY("cache-min-ttl",	cache_min_ttl,	0, 86400),
 	UKEY("cache-max-ttl",	cache_max_ttl,	1, 604800),
+	UKEY("race-max",	race_max,	1, 100),
 };
 
 struct dur_key {
@@ -446,6 +450,18 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 		if (strlen(value) >= cap)
 			return seterr(err, errlen, file, line, "%s: name too long", key);
 		memcpy(dst, value, strlen(value) + 1);
+	} else if (strcmp(key, "race") == 0) {
+		uint32_t ms;
+
+		if (strcmp(value, "off") == 0)
+			c->race_ms = 0;
+		else if (strcmp(value, "auto") == 0)
+			c->race_ms = RACE_AUTO;
+		else if (parse_duration(value, 10, 60000, &ms) == 0)
+			c->race_ms = ms;
+		else
+			return seterr(err, errlen, file, line, "race: \"%s\" is not off, auto or a "
+			    "duration from 10ms to 60s", value);
 	} else if (strcmp(key, "audit-log") == 0) {
 		if (strlen(value) >= sizeof(c->audit_log) ||
 		    (value[0] != '/' && strcmp(value, "none") != 0))

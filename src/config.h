@@ -19,6 +19,8 @@
 #define ONION_NXDOMAIN	0
 #define ONION_TOR	1	/* .onion A through Tor RESOLVE: its mapped virtual address */
 
+#define RACE_AUTO	UINT32_MAX	/* race after the p90 of answered queries */
+
 #define ISOLATE_NONE	0	/* one set of connections for everyone */
 #define ISOLATE_UID	1	/* per uid: own SOCKS credentials, so own Tor circuits */
 #define ISOLATE_HOST	2	/* per uid, and per client address for forwarded clients */
@@ -91,6 +93,8 @@ struct config {
 	uint32_t	 cache_min_ttl, cache_max_ttl;	/* clamp of a cached answer's life, s */
 	int		 serve_stale;	/* RFC 8767: an expired answer when upstream fails */
 	uint32_t	 serve_stale_max_ms;	/* how long after expiry an answer may be served */
+	uint32_t	 race_ms;	/* send once more after this long; 0: off; RACE_AUTO */
+	uint32_t	 race_max;	/* % of queries that may be raced (the token budget) */
 };
 
 /* Fill in the defaults (documented in dnsfence.conf(5)). */

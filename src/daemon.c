@@ -341,10 +341,108 @@ fail_query(struct daemon *d, struct pending *p, uint64_t now)
 {
 	if (p->state == PENDING_SENT)
 		upstream_done(&d->up, p->conn, 0);
+	if (p->orphan || p->twin != PENDING_NONE) {
+		/* its twin answered already, or may still: this copy goes quietly */
+		pending_remove(&d->pend, p);
+		return;
+	}
 	if (!(d->cfg.serve_stale && cache_answer(d, p->msg, p->msglen, &p->query, &p->client,
 	    now, p->start_us, 1)))
 		servfail(d, &p->query, &p->client, now, p->start_us);
 	pending_remove(&d->pend, p);
+}
+
+#define RACE_TOKEN	100	/* a race costs this; each query sent earns race-max */
+#define RACE_AUTO_MIN_MS 20	/* race auto: never sooner than this */
+#define RACE_AUTO_SAMPLES 100	/* race auto: answers needed before the p90 is trusted */
+#define RACE_AUTO_COLD_MS 1000	/* race auto: the delay until then */
+
+/* How long a query may wait for its answer before a second copy is sent. */
+static uint32_t
+race_delay(const struct daemon *d)
+{
+	uint64_t p90;
+
+	if (d->cfg.race_ms != RACE_AUTO)
+		return d->cfg.race_ms;
+	if (d->st.lat_samples < RACE_AUTO_SAMPLES)
+		return RACE_AUTO_COLD_MS;
+	p90 = stats_latency_quantile(&d->st, 0.90) / 1000u;
+	return p90 < RACE_AUTO_MIN_MS ? RACE_AUTO_MIN_MS : p90 > 60000 ? 60000 : (uint32_t)p90;
+}
+
+/* A query just sent for the first time: due for a race after the delay (race on). */
+static void
+race_schedule(struct daemon *d, const struct pending *p, uint64_t now)
+{
+	struct race_due *r;
+
+	if (d->cfg.race_ms == 0 || d->race == NULL)
+		return;
+	d->race_tokens += d->cfg.race_max;
+	if (d->race_tokens > 100 * RACE_TOKEN)
+		d->race_tokens = 100 * RACE_TOKEN;
+	if (d->race_n == d->race_cap)
+		return;		/* as many due as the table holds: the oldest will do */
+	r = &d->race[(d->race_head + d->race_n++) % d->race_cap];
+	r->idx = (uint32_t)(p - d->pend.e);
+	r->gen = p->gen;
+	r->at_ms = now + race_delay(d);
+}
+
+/* Send a second copy of p on another connection of its slot (another circuit). */
+static void
+race_fire(struct daemon *d, struct pending *p, uint64_t now)
+{
+	struct pending *q;
+	int32_t c;
+
+	if (d->race_tokens < RACE_TOKEN ||
+	    (c = upstream_pick_other(&d->up, p->list, p->msglen, now, p->conn)) < 0 ||
+	    (q = pending_add(&d->pend, p->msg, p->msglen, &p->query, &p->client, p->list,
+	    p->deadline_ms, p->start_us)) == NULL) {
+		d->st.race_skipped++;
+		return;
+	}
+	if (pending_bind(&d->pend, q, c, rnd_u16(&d->rnd)) == -1) {
+		pending_remove(&d->pend, q);
+		d->st.race_skipped++;
+		return;
+	}
+	dns_set_id(q->msg, q->up_id);
+	if (upstream_send(&d->up, c, q->msg, q->msglen, now) == -1) {
+		upstream_done(&d->up, c, 0);
+		pending_remove(&d->pend, q);
+		d->st.race_skipped++;
+		return;
+	}
+	d->race_tokens -= RACE_TOKEN;
+	q->client.audit_seq = 0;
+	p->twin = (uint32_t)(q - d->pend.e);
+	q->twin = (uint32_t)(p - d->pend.e);
+	p->raced = 1;
+	q->raced = 2;		/* the copy */
+	d->st.race_sent++;
+}
+
+/* Races that are due; returns when the next one is. */
+static uint64_t
+race_timers(struct daemon *d, uint64_t now)
+{
+	while (d->race_n > 0) {
+		struct race_due *r = &d->race[d->race_head];
+		struct pending *p;
+
+		if (r->at_ms > now)
+			return r->at_ms;
+		d->race_head = (d->race_head + 1) % d->race_cap;
+		d->race_n--;
+		p = &d->pend.e[r->idx];
+		if (p->state == PENDING_SENT && p->gen == r->gen && !p->raced && !p->orphan &&
+		    p->twin == PENDING_NONE && p->list < d->up.nslots)
+			race_fire(d, p, now);
+	}
+	return UINT64_MAX;
 }
 
 /*
@@ -372,6 +470,8 @@ dispatch(struct daemon *d, uint32_t slot, uint64_t now)
 			d->st.drop_wbuf++;
 			break;
 		}
+		if (!p->raced && p->retries == 0)
+			race_schedule(d, p, now);
 	}
 	if (pending_first_waiting(&d->pend, (uint16_t)slot) != NULL &&
 	    !upstream_can_serve(&d->up, slot, now))
@@ -437,6 +537,17 @@ on_answer(void *arg, int32_t conn, uint8_t *msg, size_t len)
 			log_warnx("answer on conn %d: %s: dropped as a possible forgery; "
 			    "the query stays pending", conn, dns_strerror(e));
 		return;
+	}
+	if (p->orphan) {	/* a race's loser: its twin answered the client already */
+		upstream_done(&d->up, conn, 1);
+		d->st.race_lost++;
+		pending_remove(&d->pend, p);
+		dispatch(d, upstream_slot_of(&d->up, conn), now);
+		return;
+	}
+	if (p->twin != PENDING_NONE) {
+		d->pend.e[p->twin].orphan = 1;	/* its answer, if it comes, is dropped */
+		d->st.race_won += p->raced == 2;
 	}
 	{
 		unsigned what = DNS_RW_EDNS;
@@ -1035,6 +1146,8 @@ timers(struct daemon *d, uint64_t now)
 		next = p->deadline_ms;
 	t = tcpserve_timers(&d->ts, now);
 	next = t < next ? t : next;
+	t = race_timers(d, now);
+	next = t < next ? t : next;
 	t = resolve_timers(&d->res, now);
 	return t < next ? t : next;
 }
@@ -1112,6 +1225,19 @@ log_stats(struct daemon *d)
 		    PRIu64 "/%u", d->cache_on ? "on" : "off", s->cache_answers, s->stale_answers,
 		    cs.hits, cs.misses, cs.stale_hits, cs.stores, cs.uncacheable, cs.evictions,
 		    cs.entries, d->cfg.cache_entries, cs.bytes, d->cfg.cache_size);
+	}
+	{
+		char mode[24];
+
+		if (d->cfg.race_ms == 0)
+			snprintf(mode, sizeof(mode), "off");
+		else if (d->cfg.race_ms == RACE_AUTO)
+			snprintf(mode, sizeof(mode), "auto");
+		else
+			snprintf(mode, sizeof(mode), "%ums", d->cfg.race_ms);
+		log_info("stats race: mode=%s delay_ms=%u sent=%" PRIu64 " won=%" PRIu64 " lost=%"
+		    PRIu64 " skipped=%" PRIu64 " max=%u%%", mode, d->cfg.race_ms ? race_delay(d) : 0,
+		    s->race_sent, s->race_won, s->race_lost, s->race_skipped, d->cfg.race_max);
 	}
 	if (d->aw.on)
 		log_info("stats audit: events=%" PRIu64 " lost=%" PRIu64 " no_socket=%" PRIu64
@@ -1574,6 +1700,10 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d, &d->owner) == -1)
 		fatal("resolve pool");
 	cache_open(d);
+	/* race: one due time per pending slot at most */
+	d->race_cap = d->pend.cap;
+	if ((d->race = calloc(d->race_cap, sizeof(*d->race))) == NULL)
+		fatal("race ring");
 	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
 	epoll_add(d, d->sigfd, EV_SIGNAL);
 	epoll_add(d, rtnl_fd(&d->rtnl), EV_RTNL);
@@ -1690,6 +1820,8 @@ daemon_forget(struct daemon *d)
 	if (d->cache_on)
 		cache_destroy(&d->cache);
 	d->cache_on = 0;
+	free(d->race);
+	d->race = NULL;
 	close(d->sigfd);
 	close(d->epfd);
 }

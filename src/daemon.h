@@ -47,6 +47,12 @@ struct daemon {
 	struct auditw		 aw;		/* the audit log's worker half */
 	struct cache		 cache;		/* answers, per isolation domain */
 	int			 cache_on;
+	struct race_due {
+		uint32_t	idx, gen;	/* the pending entry, if it is still that query */
+		uint64_t	at_ms;
+	}			*race;		/* ring, in send order: due times only grow */
+	uint32_t		 race_cap, race_head, race_n;
+	uint32_t		 race_tokens;	/* budget: race-max per query sent, 100 per race */
 	struct rnd		 rnd;
 	int			 epfd;
 	int			 sigfd;

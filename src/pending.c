@@ -152,6 +152,10 @@ pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struc
 	p->deadline_ms = deadline_ms;
 	p->start_us = start_us;
 	p->retries = 0;
+	p->gen = ++t->gen;
+	p->twin = PENDING_NONE;
+	p->raced = 0;
+	p->orphan = 0;
 	p->list = list;
 	p->conn = -1;
 	p->up_id = 0;
@@ -193,6 +197,9 @@ pending_remove(struct pending_table *t, struct pending *p)
 		hash_unlink(t, p);
 	else
 		return;
+	if (p->twin != PENDING_NONE && p->twin < t->cap)
+		t->e[p->twin].twin = PENDING_NONE;	/* the other copy goes on alone */
+	p->twin = PENDING_NONE;
 	if (p->prev != PENDING_NONE)
 		t->e[p->prev].next = p->next;
 	else

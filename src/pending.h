@@ -51,6 +51,10 @@ struct pending {
 	struct pending_client	 client;
 	uint64_t		 deadline_ms;
 	uint64_t		 start_us;
+	uint32_t		 gen;		/* which query this slot holds (timers find it again) */
+	uint32_t		 twin;		/* race: the other copy of this query, or PENDING_NONE */
+	uint8_t			 raced;		/* race: a second copy was sent (or this is it) */
+	uint8_t			 orphan;	/* race: its twin answered; its own answer is dropped */
 	uint8_t			*msg;		/* the query as the client sent it */
 	uint16_t		 msglen;
 	uint32_t		 msgcap;	/* msg's size: kept while the slot is free */
@@ -70,6 +74,7 @@ struct pending_table {
 	uint32_t	 nlists;
 	uint32_t	*buckets;
 	uint32_t	 mask;
+	uint32_t	 gen;		/* the last generation given */
 };
 
 /* cap entries; nlists wait lists (queries wait per isolation slot, in arrival order). */

@@ -25,6 +25,10 @@ struct stats {
 	uint64_t	refused;	/* REFUSED injected: mode refuse */
 	uint64_t	cache_answers;	/* answered from the cache */
 	uint64_t	stale_answers;	/* answered from an expired entry: upstream failed */
+	uint64_t	race_sent;	/* second copies sent on another connection */
+	uint64_t	race_won;	/* queries the second copy answered first */
+	uint64_t	race_lost;	/* late answers of a copy whose twin had answered: dropped */
+	uint64_t	race_skipped;	/* due, but no budget, no other connection or no slot */
 	uint64_t	truncated;	/* answers cut to the client's UDP limit, TC=1 */
 	uint64_t	inject_errors;	/* raw socket sendto failures */
 	/* bounds */

@@ -479,6 +479,13 @@ resolver_up(const struct upstream *up, uint32_t r, uint64_t now)
 int32_t
 upstream_pick(struct upstream *up, uint32_t slot, size_t len, uint64_t now)
 {
+	return upstream_pick_other(up, slot, len, now, -1);
+}
+
+int32_t
+upstream_pick_other(struct upstream *up, uint32_t slot, size_t len, uint64_t now,
+    int32_t exclude)
+{
 	uint32_t base = slot * up->per_slot;
 
 	/* Two rounds: resolvers in service first, then held-down ones rather than nothing. */
@@ -492,7 +499,7 @@ upstream_pick(struct upstream *up, uint32_t slot, size_t len, uint64_t now)
 			for (uint32_t i = base + r; i < base + up->per_slot; i += up->nres) {
 				struct upstream_conn *c = &up->conns[i];
 				if (c->state != CONN_READY || c->inflight >= up->cfg->max_inflight ||
-				    c->wlen + 2 + len > c->wcap)
+				    c->wlen + 2 + len > c->wcap || (int32_t)i == exclude)
 					continue;
 				if (best == NULL || c->inflight < best->inflight)
 					best = c;

@@ -135,6 +135,9 @@ void	upstream_destroy(struct upstream *);
  * resolvers round-robin, preferring resolvers that are not held down. -1 if none.
  */
 int32_t	upstream_pick(struct upstream *, uint32_t slot, size_t len, uint64_t now_ms);
+/* The same, but never connection exclude (a race's second copy goes on another circuit). */
+int32_t	upstream_pick_other(struct upstream *, uint32_t slot, size_t len, uint64_t now,
+	    int32_t exclude);
 
 /* True if a connection of slot is READY (a query can be sent without waiting for set-up). */
 int	upstream_ready(const struct upstream *, uint32_t slot);

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """slowsocks.py: a SOCKS5 server whose CONNECT takes DELAY seconds, as a slow Tor circuit
 build does. Greeting (no-auth or user/password, any credentials), then CONNECT: it waits,
-connects to the target, answers success and relays both ways. For the system tests only.
+connects to the target, answers success and relays both ways. With STALL, every other
+connection (the 1st, 3rd, ...) holds each chunk from the target STALL seconds before passing
+it on: a stuck circuit beside a good one. For the system tests only.
 
-    slowsocks.py LISTEN_ADDR PORT DELAY
+    slowsocks.py LISTEN_ADDR PORT DELAY [STALL]
 """
 import socket
 import struct
@@ -22,12 +24,14 @@ def recv_exact(s, n):
     return b
 
 
-def relay(a, b):
+def relay(a, b, stall=0.0):
     try:
         while True:
             d = a.recv(65536)
             if not d:
                 break
+            if stall:
+                time.sleep(stall)
             b.sendall(d)
     except OSError:
         pass
@@ -38,7 +42,7 @@ def relay(a, b):
             pass
 
 
-def serve(c, delay):
+def serve(c, delay, stall):
     try:
         ver, n = recv_exact(c, 2)
         methods = recv_exact(c, n)
@@ -59,12 +63,13 @@ def serve(c, delay):
         else:
             host = recv_exact(c, recv_exact(c, 1)[0]).decode()
         (port,) = struct.unpack(">H", recv_exact(c, 2))
-        print("slowsocks: CONNECT %s:%d, waiting %.1f s" % (host, port, delay), flush=True)
+        print("slowsocks: CONNECT %s:%d, waiting %.1f s%s" % (host, port, delay,
+              ", stalled %.1f s a chunk" % stall if stall else ""), flush=True)
         time.sleep(delay)
         t = socket.create_connection((host, port), timeout=5)
         t.settimeout(None)
         c.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("0.0.0.0") + b"\x00\x00")
-        threading.Thread(target=relay, args=(t, c), daemon=True).start()
+        threading.Thread(target=relay, args=(t, c, stall), daemon=True).start()
         relay(c, t)
     except (OSError, EOFError, ValueError):
         c.close()
@@ -72,6 +77,8 @@ def serve(c, delay):
 
 def main():
     addr, port, delay = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    stall = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    n = 0
     ls = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((addr, port))
@@ -79,7 +86,9 @@ def main():
     print("slowsocks: listening", flush=True)
     while True:
         c, _ = ls.accept()
-        threading.Thread(target=serve, args=(c, delay), daemon=True).start()
+        n += 1
+        threading.Thread(target=serve, args=(c, delay, stall if n % 2 else 0.0),
+                         daemon=True).start()
 
 
 if __name__ == "__main__":
