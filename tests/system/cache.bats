@@ -428,6 +428,36 @@ hup_wait() {
 	upstream_still "$s1"
 }
 
+@test "a reload that turns reject-private on does not serve private addresses from the cache" {
+	local s1
+	# reject-private in the file (a --key option would outlive the reloads)
+	dnsfence_start
+	dnsfence_write_conf "$DF_CONF"
+	echo 'reject-private no' >>"$DF_CONF"
+	hup_wait 'reload: configuration reloaded' 1
+	qdig private.test A
+	assert_dig NOERROR
+	assert_rr private.test. A 10.1.2.3	# allowed now, and kept in the cache
+	snap
+	((STORES == 1)) || fail "the answer with 10.1.2.3 was not stored"
+	# back to the default: reject-private yes. No cache key changed.
+	dnsfence_write_conf "$DF_CONF"
+	hup_wait 'reload: configuration reloaded' 2
+	# control: a query that goes upstream now (uid 65534: its own domain) has it removed
+	qdig_nobody private.test A
+	assert_dig NOERROR
+	(($(count_rr private.test. A) == 0)) || fail "reject-private yes not applied after the reload"
+	snap
+	s1=$SENT
+	qdig private.test A
+	assert_dig NOERROR
+	snap
+	(($(count_rr private.test. A) == 0)) || {
+		((SENT == s1)) && echo "sent unchanged at $s1: the answer came from the cache"
+		fail "BUG: after the reload to reject-private yes, 10.1.2.3 was answered again"
+	}
+}
+
 @test "gateway: one workstation's cached answer does not answer another" {
 	local s1
 	topo_gw_up 2 1
@@ -451,3 +481,4 @@ hup_wait() {
 	upstream_still "$s1"
 	((ENTRIES == 2)) || fail "$ENTRIES entries, not one per workstation"
 }
+
