@@ -1272,10 +1272,13 @@ cache_open(struct daemon *d)
 static int
 cache_changed(const struct config *a, const struct config *b)
 {
+	/* what answers were kept under: the cache's own bounds, and the private-address rules */
 	return a->cache != b->cache || a->cache_size != b->cache_size ||
 	    a->cache_entries != b->cache_entries || a->cache_min_ttl != b->cache_min_ttl ||
 	    a->cache_max_ttl != b->cache_max_ttl || a->serve_stale != b->serve_stale ||
-	    a->serve_stale_max_ms != b->serve_stale_max_ms;
+	    a->serve_stale_max_ms != b->serve_stale_max_ms ||
+	    a->reject_private != b->reject_private || a->nallow_private != b->nallow_private ||
+	    memcmp(a->allow_private, b->allow_private, sizeof(a->allow_private)) != 0;
 }
 
 /* The loop turn's replies, one sendmmsg per socket. */
@@ -1430,10 +1433,25 @@ reload(struct daemon *d, const struct imsg *m)
 		d->cfg = n;
 	policy_init(&d->pol, &d->cfg);
 	if (recache) {
-		/* new bounds or TTL rules: start empty rather than keep what they would refuse */
-		if (d->cache_on)
+		/*
+		 * new bounds, TTL or private-address rules: start empty rather than serve what
+		 * they would refuse; the counters go on
+		 */
+		struct cache_stats keep = { 0 };
+
+		if (d->cache_on) {
+			keep = d->cache.st;
 			cache_destroy(&d->cache);
+		}
 		cache_open(d);
+		if (d->cache_on) {
+			d->cache.st.hits = keep.hits;
+			d->cache.st.misses = keep.misses;
+			d->cache.st.stale_hits = keep.stale_hits;
+			d->cache.st.stores = keep.stores;
+			d->cache.st.evictions = keep.evictions;
+			d->cache.st.uncacheable = keep.uncacheable;
+		}
 		log_info("reload: cache %s, emptied", d->cache_on ? "on" : "off");
 	}
 	/* last: packets read while the kernel acknowledges take the new settings */

@@ -135,7 +135,8 @@ pending_add(struct pending_table *t, const uint8_t *msg, size_t len, const struc
 	p = &t->e[i];
 	/* a slot keeps its buffer: no allocation per query once queries of this size were seen */
 	if (p->msgcap < len) {
-		uint32_t cap = len <= PENDING_MSG_MIN ? PENDING_MSG_MIN : (uint32_t)len;
+		uint32_t cap = len <= PENDING_MSG_MIN ? PENDING_MSG_MIN :
+		    ((uint32_t)len + 63u) & ~63u;
 		uint8_t *m = malloc(cap);
 
 		if (m == NULL)

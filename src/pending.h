@@ -8,7 +8,7 @@
 #include "dns.h"
 
 #define PENDING_NONE	UINT32_MAX
-#define PENDING_MSG_MIN	512	/* a slot's query buffer is at least this (most queries fit) */
+#define PENDING_MSG_MIN	128	/* a slot's query buffer is at least this (most queries fit) */
 
 enum pending_state {
 	PENDING_FREE,
