@@ -130,6 +130,44 @@ comments_and_blanks(void)
 	CHECK(fails_at("queue 1\r\n\r\nbogus 1\r\n", 3, "bogus"));
 }
 
+/* The audit, cache and race keys: defaults, values, bounds, errors naming file:line. */
+static void
+audit_cache_race_keys(void)
+{
+	CHECK(parse("") == 0);
+	CHECK(c.audit_log[0] == '\0' && c.audit_names == 1 && c.nflog_group == 53);
+	CHECK(c.audit_buffer == 1u << 20 && c.audit_cache == 1024);
+	CHECK(c.cache == 1 && c.cache_size == 4u << 20 && c.cache_entries == 16384);
+	CHECK(c.cache_min_ttl == 0 && c.cache_max_ttl == 86400 && c.serve_stale == 0);
+	CHECK(c.serve_stale_max_ms == 86400000u && c.race_ms == 0 && c.race_max == 10);
+	CHECK(parse("audit-log /var/log/dnsfence/audit.log\naudit-names no\nnflog-group 0\n"
+	    "audit-buffer 65536\naudit-cache 16\nmode refuse\n") == 0);
+	CHECK(strcmp(c.audit_log, "/var/log/dnsfence/audit.log") == 0 && c.audit_names == 0);
+	CHECK(c.nflog_group == 0 && c.audit_buffer == 65536 && c.audit_cache == 16);
+	CHECK(c.mode == MODE_REFUSE);
+	CHECK(parse("audit-log /x\naudit-log none\n") == 0 && c.audit_log[0] == '\0');
+	CHECK(fails_at("audit-log relative.log\n", 1, "absolute path"));
+	CHECK(fails_at("\nnflog-group 65536\n", 2, "nflog-group"));
+	CHECK(fails_at("audit-buffer 1024\n", 1, "audit-buffer"));
+	CHECK(fails_at("audit-names maybe\n", 1, "is not no or yes"));
+	CHECK(fails_at("mode refusal\n", 1, "is not recursor, hybrid or refuse"));
+	CHECK(parse("cache no\ncache-size 0\ncache-entries 0\ncache-min-ttl 60\n"
+	    "cache-max-ttl 600\nserve-stale yes\nserve-stale-max 120m\n") == 0);
+	CHECK(c.cache == 0 && c.cache_size == 0 && c.cache_entries == 0);
+	CHECK(c.cache_min_ttl == 60 && c.cache_max_ttl == 600 && c.serve_stale == 1);
+	CHECK(c.serve_stale_max_ms == 7200000u);
+	CHECK(fails_at("cache-max-ttl 0\n", 1, "cache-max-ttl"));
+	CHECK(fails_at("serve-stale-max 500ms\n", 1, "serve-stale-max"));
+	CHECK(parse("race auto\nrace-max 100\n") == 0 && c.race_ms == RACE_AUTO &&
+	    c.race_max == 100);
+	CHECK(parse("race 150ms\n") == 0 && c.race_ms == 150);
+	CHECK(parse("race 2s\nrace off\n") == 0 && c.race_ms == 0);
+	CHECK(fails_at("race 5ms\n", 1, "race"));
+	CHECK(fails_at("race 61s\n", 1, "race"));
+	CHECK(fails_at("\n\nrace sometimes\n", 3, "off, auto or a duration"));
+	CHECK(fails_at("race-max 0\n", 1, "race-max"));
+}
+
 static void
 error_paths(void)
 {
@@ -438,5 +476,6 @@ main(void)
 	RUN(long_and_nul_lines);
 	RUN(small_err_buffer);
 	RUN(load_file);
+	RUN(audit_cache_race_keys);
 	return T_DONE();
 }
