@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wire.h"
 #include "dns.h"
 
 #define F_QR		0x8000
@@ -34,19 +35,6 @@ dns_strerror(int e)
 	if (e < 0 || (size_t)e >= sizeof(dns_errstr) / sizeof(dns_errstr[0]))
 		return "unknown";
 	return dns_errstr[e];
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 uint16_t

@@ -1,6 +1,7 @@
 /* imsg.c: parent <-> worker messages. Pure. */
 #include <string.h>
 
+#include "wire.h"
 #include "imsg.h"
 
 static const char *const imsg_errstr[] = {
@@ -17,34 +18,6 @@ imsg_strerror(int e)
 	if (e < 0 || (size_t)e >= sizeof(imsg_errstr) / sizeof(imsg_errstr[0]))
 		return "unknown";
 	return imsg_errstr[e];
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 size_t

@@ -6,28 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "wire.h"
 #include "nflog.h"
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void
-put32be(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 #define ALIGN4(n)	(((n) + 3u) & ~3u)
 
@@ -50,18 +30,18 @@ nflog_config(uint8_t *out, size_t cap, int step, uint16_t group, uint32_t seq)
 		break;
 	case 1:		/* the headers of each packet */
 		a.nla_type = NFULA_CFG_MODE;
-		put32be(val, NFLOG_COPY);
+		put32(val, NFLOG_COPY);
 		val[4] = NFULNL_COPY_PACKET;
 		vlen = 6;
 		break;
 	case 2:		/* every packet at once: the sender is still alive for the lookup */
 		a.nla_type = NFULA_CFG_QTHRESH;
-		put32be(val, 1);
+		put32(val, 1);
 		vlen = 4;
 		break;
 	case 3:		/* no flush timer */
 		a.nla_type = NFULA_CFG_TIMEOUT;
-		put32be(val, 0);
+		put32(val, 0);
 		vlen = 4;
 		break;
 	default:

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <string.h>
 
+#include "wire.h"
 #include "packet.h"
 
 #define IPPROTO_UDP_	17
@@ -28,19 +29,6 @@ packet_strerror(int e)
 	if (e < 0 || (size_t)e >= sizeof(pkt_errstr) / sizeof(pkt_errstr[0]))
 		return "unknown";
 	return pkt_errstr[e];
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 uint32_t
