@@ -212,8 +212,12 @@ def group_key(ev, by):
 	if by == "app":
 		exe, user = ev["exe"], user_label(ev)
 		js_user = ev["user"] if ev["user"] is not None else ev["uid"]
+		if exe is None and ev["client"] is not None:
+			# another host's packet (a gateway's workstation): its process is not ours to name
+			return (("(client:%s)" % ev["client"], NONE),
+				{"exe": None, "user": js_user, "host": ev["client"]})
 		return ((exe if exe is not None else UNATTRIBUTED, user if user is not None else NONE),
-			{"exe": exe, "user": js_user})
+			{"exe": exe, "user": js_user, "host": None})
 	if by == "user":
 		user = user_label(ev)
 		js_user = ev["user"] if ev["user"] is not None else ev["uid"]
@@ -318,8 +322,8 @@ class Report:
 			self.lost += ev["lost"]
 			return
 		self.events += 1
-		if ev["pid"] is None:
-			self.unattributed += 1
+		if ev["pid"] is None and ev["client"] is None:
+			self.unattributed += 1	# as the daemon counts: this host's, not named
 		labels, jskey = group_key(ev, self.by)
 		g = self.groups.get(labels)
 		if g is None:

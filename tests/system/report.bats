@@ -67,12 +67,13 @@ print(json.dumps(d))
 	((status == 0)) || fail "exit $status"
 	has_row "/usr/bin/python3.11 bob 3 3 0 1 2 0 0 3"
 	has_row "/usr/bin/dig alice 5 3 4 0 0 1 0 0"
-	has_row "(unattributed) (none) 3 2 3 0 0 0 0 1"
+	has_row "(client:10.152.152.11) (none) 2 1 2 0 0 0 0 1"
+	has_row "(client:10.152.152.12) (none) 1 1 1 0 0 0 0 0"
 	has_row "(unattributed) 1002 1 1 0 0 0 0 1 0"
 	has_row "(unattributed) alice 1 1 1 0 0 0 0 0"
 	has_row "/usr/bin/curl carol 1 1 0 1 0 0 0 0"
 	local want got
-	want=$'/usr/bin/python3.11 bob\n/usr/bin/dig alice\n(unattributed) (none)\n(unattributed) 1002\n(unattributed) alice\n/usr/bin/curl carol'
+	want=$'/usr/bin/python3.11 bob\n/usr/bin/dig alice\n(client:10.152.152.11) (none)\n(client:10.152.152.12) (none)\n(unattributed) 1002\n(unattributed) alice\n/usr/bin/curl carol'
 	got=$(rows 2)
 	[[ $got == "$want" ]] || fail "row order: $got"
 	printf '%s\n' "$output" | grep -qxF "    servers 192.0.2.53:53 198.51.100.1:53" || fail "alice's servers"
@@ -81,7 +82,7 @@ print(json.dumps(d))
 		"    seen 2026-12-02T10:00:00.000Z .. 2026-12-02T11:00:00.000Z  types A:4 MX:1" ||
 		fail "alice's first and last seen"
 	printf '%s\n' "$output" | grep -qxF \
-		"total: 23 lines read, 18 events, 6 unattributed, 7 lost lines, 4 malformed lines skipped" ||
+		"total: 23 lines read, 18 events, 2 unattributed, 7 lost lines, 4 malformed lines skipped" ||
 		fail "totals"
 	[[ $stderr == "dnsfence-report: $SAMPLE:19: malformed line skipped (not JSON)" ]] ||
 		fail "stderr should name the first malformed line only"
@@ -126,23 +127,25 @@ print(json.dumps(d))
 	printf '%s' "$output" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert isinstance(d, list) and len(d) == 6, d
-keys = ["exe", "user", "queries", "names", "types", "servers", "other", "other_destinations",
+assert isinstance(d, list) and len(d) == 7, d
+keys = ["exe", "user", "host", "queries", "names", "types", "servers", "other", "other_destinations",
         "first", "last", "answered", "refused", "local", "servfail", "dropped"]
 for g in d:
     assert list(g) == keys, list(g)
-by = {(g["exe"], g["user"]): g for g in d}
-dig = by[("/usr/bin/dig", "alice")]
+by = {(g["exe"], g["user"], g["host"]): g for g in d}
+dig = by[("/usr/bin/dig", "alice", None)]
 assert (dig["queries"], dig["names"], dig["answered"], dig["servfail"]) == (5, 3, 4, 1), dig
 assert dig["types"] == {"A": 4, "MX": 1}, dig["types"]
 assert dig["servers"] == ["192.0.2.53:53", "198.51.100.1:53"], dig["servers"]
 assert (dig["first"], dig["last"]) == ("2026-12-02T10:00:00.000Z", "2026-12-02T11:00:00.000Z")
-py = by[("/usr/bin/python3.11", "bob")]
+py = by[("/usr/bin/python3.11", "bob", None)]
 assert (py["queries"], py["refused"], py["local"], py["other"]) == (3, 1, 2, 3), py
 assert py["other_destinations"] == ["udp 192.0.2.1:123", "udplite 10.0.0.1"], py
-assert by[(None, None)]["queries"] == 3 and by[(None, None)]["other"] == 1
-assert by[(None, 1002)]["dropped"] == 1
-assert by[(None, "alice")]["answered"] == 1
+assert by[(None, None, "10.152.152.11")]["queries"] == 2
+assert by[(None, None, "10.152.152.11")]["other"] == 1
+assert by[(None, None, "10.152.152.12")]["queries"] == 1
+assert by[(None, 1002, None)]["dropped"] == 1
+assert by[(None, "alice", None)]["answered"] == 1
 assert d[0]["exe"] == "/usr/bin/python3.11"
 ' || fail "JSON does not match"
 
@@ -165,9 +168,9 @@ assert d[0]["queries"] == 11 and d[0]["other"] == 3
 		printf '%s' "$output" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-got = [(g["exe"], g["user"], g["queries"], g["other"]) for g in d]
-assert got == [(None, None, 3, 1), ("/usr/bin/curl", "carol", 1, 0),
-               ("/usr/bin/dig", "alice", 1, 0)], got
+got = [(g["exe"], g["user"], g["host"], g["queries"], g["other"]) for g in d]
+assert got == [(None, None, "10.152.152.11", 2, 1), (None, None, "10.152.152.12", 1, 0),
+               ("/usr/bin/curl", "carol", None, 1, 0), ("/usr/bin/dig", "alice", None, 1, 0)], got
 ' || fail "--since $since: wrong groups"
 	done
 	run --separate-stderr "$REPORT" --since 2026-12-02T10:45:00.001Z "$SAMPLE"
@@ -294,7 +297,7 @@ assert got == [(None, None, 3, 1), ("/usr/bin/curl", "carol", 1, 0),
 	grep -qF '>10:00:00</text>' "$page" || fail "no tick label at the first event"
 	grep -qF '>11:00:00</text>' "$page" || fail "no tick label at the last event"
 	grep -qF 'fill="#c53030"' "$page" || fail "no mark for the non-DNS events"
-	grep -qF '23 lines read, 18 events, 6 unattributed, 7 lost lines, 4 malformed lines skipped' \
+	grep -qF '23 lines read, 18 events, 2 unattributed, 7 lost lines, 4 malformed lines skipped' \
 		"$page" || fail "no totals"
 
 	run --separate-stderr "$REPORT" --html "$page" "$SAMPLE"
