@@ -621,6 +621,11 @@ gateway_if(const struct daemon *d, uint32_t ifindex)
 	return 0;
 }
 
+/*
+ * A query out to Tor's RESOLVE is bound to RESOLVE_CONN + the resolve's id: never an upstream
+ * connection's id, so an answer, a lost connection or a timeout of one never meets the other.
+ */
+#define RESOLVE_CONN	(1 << 20)
 #define TOR_ANSWER_TTL	60	/* RESOLVE replies carry no TTL: answers made from them get this */
 #define SOCKS5_REP_CMD_UNSUPPORTED 7	/* not Tor: no RESOLVE */
 
@@ -715,7 +720,7 @@ tor_resolve(struct daemon *d, const uint8_t *msg, size_t len, const struct dns_q
 		pending_remove(&d->pend, p);
 		return -1;
 	}
-	if (pending_bind(&d->pend, p, id, tag) == -1 || p->up_id != tag)
+	if (pending_bind(&d->pend, p, RESOLVE_CONN + id, tag) == -1 || p->up_id != tag)
 		fatalx("resolve %d: pending entry", id);	/* a fresh id: always free */
 	audit_hint(d, p);
 	if (d->pend.used > d->st.pending_peak)
@@ -729,7 +734,7 @@ on_resolved(void *arg, int32_t id, uint16_t tag, const struct socks5 *s, int ok)
 {
 	struct daemon *d = arg;
 	uint64_t now = daemon_now_ms();
-	struct pending *p = pending_lookup(&d->pend, id, tag);
+	struct pending *p = pending_lookup(&d->pend, RESOLVE_CONN + id, tag);
 	uint8_t rdata[DNS_MAXNAME], ans[DNS_HDRLEN + DNS_MAXNAME + 4 + 12 + DNS_MAXNAME + 11];
 	const struct dns_question *q;
 	uint16_t rdlen = 0;

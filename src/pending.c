@@ -31,10 +31,12 @@ pending_init(struct pending_table *t, uint32_t cap, uint32_t nlists)
 	t->e = calloc(cap, sizeof(*t->e));
 	t->buckets = malloc(nb * sizeof(*t->buckets));
 	t->waits = calloc(nlists, sizeof(*t->waits));
-	if (t->e == NULL || t->buckets == NULL || t->waits == NULL) {
+	t->conns = malloc(PENDING_MAX_CONNS * sizeof(*t->conns));
+	if (t->e == NULL || t->buckets == NULL || t->waits == NULL || t->conns == NULL) {
 		free(t->e);
 		free(t->buckets);
 		free(t->waits);
+		free(t->conns);
 		return -1;
 	}
 	t->cap = t->limit = cap;
@@ -46,6 +48,8 @@ pending_init(struct pending_table *t, uint32_t cap, uint32_t nlists)
 		t->e[i].next = i + 1 < cap ? i + 1 : PENDING_NONE;
 	for (uint32_t i = 0; i < nlists; i++)
 		t->waits[i].head = t->waits[i].tail = PENDING_NONE;
+	for (uint32_t i = 0; i < PENDING_MAX_CONNS; i++)
+		t->conns[i].head = t->conns[i].tail = PENDING_NONE;
 	t->free_head = 0;
 	t->head = t->tail = PENDING_NONE;
 	return 0;
@@ -59,6 +63,7 @@ pending_destroy(struct pending_table *t)
 	free(t->e);
 	free(t->buckets);
 	free(t->waits);
+	free(t->conns);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -107,6 +112,7 @@ wait_unlink(struct pending_table *t, struct pending *p)
 	t->nwaiting--;
 }
 
+/* Out of the (conn, up_id) hash and out of its connection's list. */
 static void
 hash_unlink(struct pending_table *t, struct pending *p)
 {
@@ -115,9 +121,21 @@ hash_unlink(struct pending_table *t, struct pending *p)
 	while (*pp != PENDING_NONE) {
 		if (*pp == i) {
 			*pp = p->hnext;
-			return;
+			break;
 		}
 		pp = &t->e[*pp].hnext;
+	}
+	if (p->conn >= 0 && p->conn < PENDING_MAX_CONNS) {
+		struct pending_conn *c = &t->conns[p->conn];
+
+		if (p->cprev != PENDING_NONE)
+			t->e[p->cprev].cnext = p->cnext;
+		else
+			c->head = p->cnext;
+		if (p->cnext != PENDING_NONE)
+			t->e[p->cnext].cprev = p->cprev;
+		else
+			c->tail = p->cprev;
 	}
 }
 
@@ -249,6 +267,27 @@ pending_bind(struct pending_table *t, struct pending *p, int32_t conn, uint16_t 
 	b = hash(t, conn, id);
 	p->hnext = t->buckets[b];
 	t->buckets[b] = idx(t, p);
+	if (conn >= 0 && conn < PENDING_MAX_CONNS) {
+		/*
+		 * Its connection's list, earliest deadline first: almost always at the tail; a query
+		 * sent again after a lost connection walks back past the newer ones there.
+		 */
+		struct pending_conn *c = &t->conns[conn];
+		uint32_t after = c->tail;
+
+		while (after != PENDING_NONE && t->e[after].deadline_ms > p->deadline_ms)
+			after = t->e[after].cprev;
+		p->cprev = after;
+		p->cnext = after == PENDING_NONE ? c->head : t->e[after].cnext;
+		if (p->cnext != PENDING_NONE)
+			t->e[p->cnext].cprev = idx(t, p);
+		else
+			c->tail = idx(t, p);
+		if (after != PENDING_NONE)
+			t->e[after].cnext = idx(t, p);
+		else
+			c->head = idx(t, p);
+	}
 	return 0;
 }
 
@@ -266,16 +305,19 @@ uint32_t
 pending_requeue_conn(struct pending_table *t, int32_t conn, uint32_t max_retries, int count,
     void (*give_up)(void *, struct pending *), void *arg)
 {
-	uint32_t n = 0, i = t->tail;
+	uint32_t n = 0, i;
 
+	if (conn < 0 || conn >= PENDING_MAX_CONNS)
+		return 0;
 	/*
-	 * Newest first, each to the head of its wait list: they end up there oldest first, in
-	 * the order they were sent, ahead of everything that arrived after them.
+	 * Newest sent first, each to the head of its wait list: they end up there oldest first,
+	 * in the order they were sent, ahead of everything that arrived after them.
 	 */
+	i = t->conns[conn].tail;
 	while (i != PENDING_NONE) {
 		struct pending *p = &t->e[i];
 
-		i = p->prev;	/* before give_up can free p */
+		i = p->cprev;	/* before give_up or unbind can unlink p */
 		if (p->state != PENDING_SENT || p->conn != conn)
 			continue;
 		if (count && p->retries >= max_retries) {

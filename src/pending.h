@@ -8,6 +8,8 @@
 #include "dns.h"
 
 #define PENDING_NONE	UINT32_MAX
+#define PENDING_MAX_CONNS 4096	/* conns with a list of their own (CONFIG_MAX_CONNS); higher
+				   ids (Tor RESOLVE connections) have none */
 #define PENDING_MSG_MIN	128	/* a slot's query buffer is at least this (most queries fit) */
 
 enum pending_state {
@@ -43,6 +45,8 @@ struct pending {
 	uint32_t		 wprev, wnext;	/* its wait list */
 	uint16_t		 list;		/* which wait list (an isolation key's slot) */
 	uint32_t		 hnext;		/* (conn, up_id) hash chain */
+	uint32_t		 cprev, cnext;	/* SENT on conn < PENDING_MAX_CONNS: its list,
+					   earliest deadline first */
 	uint8_t			 state;
 	uint8_t			 retries;	/* re-sends after a lost connection */
 	int32_t			 conn;		/* -1 unless SENT */
@@ -75,6 +79,9 @@ struct pending_table {
 	uint32_t	*buckets;
 	uint32_t	 mask;
 	uint32_t	 gen;		/* the last generation given */
+	struct pending_conn {
+		uint32_t head, tail;
+	}		*conns;		/* PENDING_MAX_CONNS lists: what is SENT on each */
 };
 
 /* cap entries; nlists wait lists (queries wait per isolation slot, in arrival order). */
@@ -99,7 +106,8 @@ int	pending_bind(struct pending_table *, struct pending *, int32_t conn, uint16_
 void	pending_unbind(struct pending_table *, struct pending *);
 
 /*
- * Connection conn was lost: every entry SENT on it goes back to the head of its wait list,
+ * Connection conn was lost: every entry SENT on it (found through its list: O(entries on
+ * conn), not O(table)) goes back to the head of its wait list,
  * in the order it was first sent (oldest first). With count, one more re-send is counted,
  * and an entry that has had max_retries already is handed to give_up instead, which must
  * remove it; without (a reload closed it), none is. Returns how many were re-queued.

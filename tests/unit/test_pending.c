@@ -275,6 +275,33 @@ requeue_lost_conn(void)
 }
 
 /*
+ * Tor RESOLVE entries are bound above PENDING_MAX_CONNS: a lost upstream connection with the
+ * same low bits never takes them, and a lookup by the upstream id never finds them.
+ */
+static void
+requeue_spares_resolves(void)
+{
+	struct pending_table t;
+	struct pending *up, *res;
+	int ok;
+
+	CHECK(pending_init(&t, 8, 2) == 0);
+	up = add(&t, 1);
+	res = add(&t, 2);
+	ok = up != NULL && res != NULL && pending_bind(&t, up, 3, 77) == 0 &&
+	    pending_bind(&t, res, PENDING_MAX_CONNS + 3, 77) == 0;
+	ok = ok && pending_lookup(&t, 3, 77) == up &&
+	    pending_lookup(&t, PENDING_MAX_CONNS + 3, 77) == res;
+	ok = ok && pending_requeue_conn(&t, 3, 2, 1, gave_up, &t) == 1;
+	ok = ok && up->state == PENDING_WAITING && res->state == PENDING_SENT;
+	ok = ok && pending_requeue_conn(&t, PENDING_MAX_CONNS + 3, 2, 1, gave_up, &t) == 0;
+	pending_remove(&t, res);
+	ok = ok && pending_lookup(&t, PENDING_MAX_CONNS + 3, 77) == NULL;
+	pending_destroy(&t);
+	CHECK(ok);
+}
+
+/*
  * A longer deadline (connection set-up counted apart) walks back into place: the deadline
  * list stays sorted, the wait list keeps arrival order.
  */
@@ -545,6 +572,7 @@ main(void)
 	RUN(bind_exhausted);
 	RUN(unbind_to_head);
 	RUN(requeue_lost_conn);
+	RUN(requeue_spares_resolves);
 	RUN(deadline_list_sorted);
 	RUN(oldest_is_insertion_order);
 	RUN(iterate_all);
