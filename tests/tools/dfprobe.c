@@ -99,6 +99,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: dfprobe [-w MS] [-t] freebind-query 4|6 SRC DST [PORT]\n"
 	    "       dfprobe send-proto 4|6 PROTO DST\n"
+	    "       dfprobe [-w MS] send-udp 4|6 DST PORT\n"
 	    "       dfprobe icmp-error 4|6 DST TYPE CODE\n"
 	    "       dfprobe [-w MS] ping 4|6 DST\n"
 	    "       dfprobe bind-tcp ADDR PORT\n");
@@ -420,6 +421,38 @@ cmd_send_proto(int argc, char **argv)
 	return result(EXIT_POS, "sent %zu bytes of protocol %d to %s", len, proto, argv[3]);
 }
 
+/*
+ * send-udp: one datagram from an unconnected UDP socket to DST PORT, then -w MS with the
+ * socket still open (the audit log's lookup finds its owner while it waits). Sent 0, blocked
+ * (EPERM: a rule dropped it) 1.
+ */
+static int
+cmd_send_udp(int argc, char **argv)
+{
+	struct addr dst;
+	static const uint8_t msg[] = "dnsfence probe";
+	struct timespec ts;
+	int family, fd, e = 0;
+
+	if (argc != 4)
+		usage();
+	family = family_arg(argv[1]);
+	addr_parse(&dst, family, argv[2], (uint16_t)number(argv[3], 1, 65535, "PORT"));
+	fd = open_socket(family, SOCK_DGRAM, IPPROTO_UDP);
+	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&dst.u, dst.len) == -1)
+		e = errno;
+	ts.tv_sec = wait_ms / 1000;
+	ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	close(fd);
+	if (e != 0)
+		return result(EXIT_NEG, "%s (UDP to %s port %s: sendto: %s)",
+		    e == EPERM ? "blocked" : errname(e), argv[2], argv[3], strerror(e));
+	return result(EXIT_POS, "sent %zu bytes of UDP to %s port %s", sizeof(msg) - 1, argv[2],
+	    argv[3]);
+}
+
 /* local_addr: the address this host would send from towards dst (a connected UDP socket). */
 static void
 local_addr(const struct addr *dst, struct addr *out)
@@ -626,6 +659,7 @@ main(int argc, char **argv)
 		int		(*fn)(int, char **);
 	} cmds[] = {
 		{ "freebind-query", cmd_freebind_query }, { "send-proto", cmd_send_proto },
+		{ "send-udp", cmd_send_udp },
 		{ "icmp-error", cmd_icmp_error }, { "ping", cmd_ping }, { "bind-tcp", cmd_bind_tcp },
 	};
 	int c;

@@ -73,7 +73,7 @@ EXPECTED=(
 	"audit dnsfence-firewall status shows nflog group 53 and audit_logged, dnsfence counts the NFLOG packets"
 	"audit teardown, dnsfence stopped by PID (exit 0), rules unloaded"
 	"audit log, the query as event dns, answered, uid 65534 (nobody), pid and exe of kdig"
-	"audit log, UDP to port 123 as event udp, dropped, uid 65534, pid and exe of kdig (IPv4, IPv6)"
+	"audit log, UDP to port 123 as event udp, dropped, uid 65534, pid and exe of the sender (IPv4, IPv6)"
 	"audit log, UDP-Lite as event proto, protocol 136, dropped, uid 65534 (IPv4, IPv6)"
 	"audit log, every line has the 23 fields of docs/audit.md in order, the file is mode 0600"
 	"audit nothing reached the uplink, while the SOCKS TCP did"
