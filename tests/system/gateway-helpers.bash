@@ -79,7 +79,9 @@ gw_log() { printf 'gateway: %s\n' "$*"; }
 # The daemon's configuration: the test's (netns.bash) plus GW_CONF_EXTRA, one line each. The
 # original writer is kept under another name, and dnsfence_start calls this one.
 eval "$(declare -f dnsfence_write_conf | sed '1s/^dnsfence_write_conf/_gw_base_write_conf/')"
-GW_CONF_EXTRA=("gateway $DF_GWIF")
+# cache no: the states below ask the warm-up's name again once the upstream is gone, and must
+# see what the fence does then (SERVFAIL), not a cached answer (cache.bats covers the cache).
+GW_CONF_EXTRA=("gateway $DF_GWIF" "cache no")
 dnsfence_write_conf() {
 	_gw_base_write_conf "$1" || return 1
 	printf '%s\n' "${GW_CONF_EXTRA[@]}" >>"$1"

@@ -299,8 +299,10 @@ upstream_quiet() {
 	a1=$(stat_value private_answers policy)
 	r1=$(stat_value private_removed policy)
 	echo "private_answers $a0 -> $a1, private_removed $r0 -> $r1"
-	((a1 - a0 == 8)) || fail "private_answers grew by $((a1 - a0)), expected 8"
-	((r1 - r0 == 8)) || fail "private_removed grew by $((r1 - r0)), expected 8"
+	# 8 answers, 7 from upstream: the IPv6 repeat of mixed.test A is the cached answer, kept
+	# once filtered
+	((a1 - a0 == 7)) || fail "private_answers grew by $((a1 - a0)), expected 7"
+	((r1 - r0 == 7)) || fail "private_removed grew by $((r1 - r0)), expected 7"
 	grep -q 'removed 1 private or loopback address record(s) and 0 SVCB/HTTPS hint address(es) (reject-private)' \
 	    "$DF_TMP/dnsfence.log" || fail "no reject-private log line"
 }
