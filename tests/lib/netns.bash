@@ -15,8 +15,9 @@
 #
 # Environment (all optional): DF_ID (name suffix, default this shell's PID), DNSFENCE (binary,
 # default $REPO/build/dnsfence), DF_MARK (0x646e73), DF_QUEUE (0), DF_TIMEOUT (dnsfence
-# per-query timeout, 3s), DF_USER (the daemon's user), DF_KEEP_TMP (non-empty: keep the temp dir
-# with the logs and captures after topo_down), DF_PYTHON.
+# per-query timeout, 3s), DF_CONF_EXTRA (more configuration lines), DF_USER (the daemon's
+# user), DF_KEEP_TMP (non-empty: keep the temp dir with the logs and captures after topo_down),
+# DF_PYTHON.
 #
 # Every function returns non-zero with a message on stderr when something is wrong, so it can be
 # used under bats' `set -e` and from plain bash alike. Every wait is bounded.
@@ -470,6 +471,8 @@ timeout $DF_TIMEOUT
 user $DF_USER
 chroot $DF_TMP/chroot
 EOF
+	# DF_CONF_EXTRA: more lines for the file, one key per line (a suite's own settings)
+	[[ -z ${DF_CONF_EXTRA:-} ]] || printf '%s\n' "$DF_CONF_EXTRA" >>"$1"
 	mkdir -p "$DF_TMP/chroot"	# empty, root-owned, 0755: what privs_prepare accepts
 	chmod 0755 "$DF_TMP/chroot"
 	# After the privilege drop SIGHUP re-reads the file as $DF_USER: let it reach it.

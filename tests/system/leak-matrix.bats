@@ -22,6 +22,10 @@ BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
 setup_file() {
 	DF_TIMEOUT=$LEAK_SERVFAIL_TIMEOUT
+	# the states ask the warm-up's name again once the upstream is gone: they must see SERVFAIL,
+	# not a cached answer (cache.bats covers the cache)
+	DF_CONF_EXTRA="cache no"
+	export DF_CONF_EXTRA
 	export DF_TIMEOUT
 	command -v nslookup >/dev/null 2>&1 || skip "nslookup is not installed (dnsutils)"
 	leak_file_up
