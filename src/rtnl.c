@@ -224,7 +224,13 @@ rtnl_read(struct rtnl *r, struct addrtab *t)
 			}
 			return -1;
 		}
-		(void)mnl_cb_run(buf, (size_t)n, 0, r->portid, addr_cb, &a);
+		/*
+		 * portid 0: a notification carries the port of whoever made the change (`ip addr
+		 * add` sets its own), and libmnl would stop at the first one that is not ours:
+		 * IPv4 addresses added after start were never learnt (IPv6's, often sent by the
+		 * kernel itself with port 0, were).
+		 */
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, addr_cb, &a);
 	}
 }
 

@@ -300,3 +300,30 @@ teardown() {
 	qdig a.test A
 	assert_dig NOERROR
 }
+
+@test "addresses added after start are this host's at once (IPv4 and IPv6), removed ones not" {
+	local s0 s1
+	# as DHCP or a VPN would, after dnsfence started (the systemd unit starts it before the
+	# network is up): `ip addr add` tags its notification with its own netlink port
+	ws ip addr add 198.51.100.10/24 dev "$DF_VWS"
+	ws ip addr add 2001:db8:53::10/64 dev "$DF_VWS" nodad
+	sleep 0.5
+	run timeout 20 ip netns exec "$DF_WS" dig @"$DF_NET4" -b 198.51.100.10 +tries=1 +time=5 \
+	    a.test A
+	assert_dig NOERROR
+	run timeout 20 ip netns exec "$DF_WS" dig @"$DF_NET6" -b 2001:db8:53::10 +tries=1 +time=5 \
+	    a.test AAAA
+	SERVER=$DF_NET6 assert_dig NOERROR
+	dnsfence_stats
+	s0=$(stat_value spoofed capture)
+	ws ip addr del 198.51.100.10/24 dev "$DF_VWS"
+	ws ip addr del 2001:db8:53::10/64 dev "$DF_VWS"
+	sleep 0.5
+	# gone: a query from it (IP_TRANSPARENT, as root) is spoofed now
+	run timeout 10 ip netns exec "$DF_WS" "${DF_PROBE:-$DF_REPO/build/dfprobe}" -w 1500 -t \
+	    freebind-query 4 198.51.100.10 "$DF_NET4"
+	dnsfence_stats
+	s1=$(stat_value spoofed capture)
+	echo "# spoofed $s0 -> $s1; probe: $output"
+	((s1 == s0 + 1)) || fail "a query from the removed address was not dropped as spoofed"
+}
