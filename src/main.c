@@ -20,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "auditp.h"
 #include "parent.h"
 #include "privs.h"
@@ -213,6 +214,7 @@ main(int argc, char *argv[])
 	close(sv[1]);
 	close(devnull);
 	daemon_forget(&d);
+	(void)notify_open();		/* before seccomp: READY=1 goes when the worker runs */
 	privs_parent(audit.on ? audit.dirfd : -1);
 	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit };
 	return parent_run(&par);

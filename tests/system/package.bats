@@ -79,3 +79,34 @@ fail() {
 	run "$d/usr/sbin/dnsfence" --version
 	[[ $output == "dnsfence $VERSION" ]] || fail "daemon version"
 }
+
+@test "Type=notify: READY=1 on \$NOTIFY_SOCKET once the worker runs (privileges dropped), not before" {
+	[[ $(id -u) == 0 ]] || skip "needs root (a network namespace, the privilege drop)"
+	local dir="$BATS_TEST_TMPDIR"
+	mkdir -m 0755 "$dir/chroot"
+	run timeout 30 python3 - "$DNSFENCE" "$dir" <<'PY'
+import os, socket, subprocess, sys, time
+daemon, d = sys.argv[1], sys.argv[2]
+p = d + "/notify.sock"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(p)
+s.settimeout(15)
+log = open(d + "/daemon.log", "w+")
+proc = subprocess.Popen(["unshare", "-n", "sh", "-c", 'ip link set lo up; exec "$0" "$@"', daemon,
+    "-d", "-c", "/dev/null", "--user", "nobody", "--chroot", d + "/chroot"],
+    env=dict(os.environ, NOTIFY_SOCKET=p), stderr=log)
+try:
+    msg = s.recv(100)
+    log.seek(0)
+    text = log.read()
+    print("got", msg.decode())
+    # the worker logged "ready" (after the drop) before the parent forwarded it
+    print("dropped-before" if "privileges dropped" in text else "NOT-DROPPED")
+finally:
+    proc.terminate()
+    print("exit", proc.wait())
+PY
+	[[ $output == *"got READY=1"* ]] || fail "no READY=1"
+	[[ $output == *"dropped-before"* ]] || fail "READY=1 before the privilege drop"
+	[[ $output == *"exit 0"* ]] || fail "did not exit cleanly on SIGTERM"
+}
