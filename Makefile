@@ -109,6 +109,12 @@ bench: all
 	bash bench/bench.sh
 
 SHAREDIR ?= $(PREFIX)/share/dnsfence
+SYSCONFDIR ?= /etc
+# systemd's directories (dist/): where this systemd wants them, else Debian 12's.
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+UNITS	 = dnsfence.service dnsfence-firewall.service
 CHROOTDIR ?= /var/lib/dnsfence
 AUDITDIR ?= /var/log/dnsfence
 
@@ -132,6 +138,19 @@ install: all
 	        --shell /usr/sbin/nologin dnsfence; fi
 	install -m 0644 docs/dnsfence.8 $(DESTDIR)$(MANDIR)/man8/dnsfence.8
 	install -m 0644 docs/dnsfence.conf.5 $(DESTDIR)$(MANDIR)/man5/dnsfence.conf.5
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/default
+	for u in $(UNITS); do \
+	    sed 's|@SBINDIR@|$(SBINDIR)|g' dist/$$u >$(B)/$$u && \
+	    install -m 0644 $(B)/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 dist/dnsfence.sysusers $(DESTDIR)$(SYSUSERSDIR)/dnsfence.conf
+	install -m 0644 dist/dnsfence.tmpfiles $(DESTDIR)$(TMPFILESDIR)/dnsfence.conf
+	@# configuration: never over the administrator's
+	@for f in dnsfence.conf:dnsfence.conf dnsfence.default:default/dnsfence \
+	    dnsfence-firewall.default:default/dnsfence-firewall; do \
+	    src=dist/$${f%%:*} dst=$(DESTDIR)$(SYSCONFDIR)/$${f#*:}; \
+	    if [ -e $$dst ]; then echo "kept $$dst"; \
+	    else echo "install -m 0644 $$src $$dst"; install -m 0644 $$src $$dst || exit 1; fi; done
 
 clean:
 	rm -rf $(B)
@@ -139,4 +158,17 @@ clean:
 print-version:
 	@echo $(VERSION)
 
-.PHONY: all unit fuzz deps check demo bench install clean print-version
+# systemd-analyze verify on the units, their commands pointed at a scratch install (they must
+# exist); --man=no: the man pages are checked to be installed instead.
+verify-units: all
+	rm -rf $(B)/vroot $(B)/verify
+	mkdir -p $(B)/verify
+	$(MAKE) -s install DESTDIR=$(CURDIR)/$(B)/vroot PREFIX=/usr >/dev/null
+	for m in man8/dnsfence.8 man5/dnsfence.conf.5 man8/dnsfence-firewall.8; do \
+	    test -f $(B)/vroot/usr/share/man/$$m || { echo "no $$m" >&2; exit 1; }; done
+	for u in $(UNITS); do \
+	    sed 's|@SBINDIR@|$(CURDIR)/$(B)/vroot/usr/sbin|g' dist/$$u >$(B)/verify/$$u || exit 1; done
+	out=$$(cd $(B)/verify && systemd-analyze verify --man=no $(UNITS) 2>&1); rc=$$?; \
+	    [ -z "$$out" ] || printf '%s\n' "$$out"; [ $$rc -eq 0 ] && [ -z "$$out" ] && echo "verify: clean"
+
+.PHONY: all unit fuzz deps check demo bench install clean print-version verify-units

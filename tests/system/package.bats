@@ -110,3 +110,30 @@ PY
 	[[ $output == *"dropped-before"* ]] || fail "READY=1 before the privilege drop"
 	[[ $output == *"exit 0"* ]] || fail "did not exit cleanly on SIGTERM"
 }
+
+@test "systemd units: systemd-analyze verify is clean; dnsfence.service's exposure is OK or better" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze (package systemd)"
+	run make -s -C "$REPO" verify-units
+	((status == 0)) || fail "make verify-units"
+	[[ $output == *"verify: clean"* ]] || fail "verify not clean"
+	run systemd-analyze security --offline=yes "$REPO/build/verify/dnsfence.service"
+	local level
+	level=$(sed -n 's/.*Overall exposure level for dnsfence.service: \([0-9.]*\) .*/\1/p' <<<"$output")
+	echo "exposure $level" >&3
+	[[ -n $level ]] || fail "no exposure level"
+	# systemd's scale: below 4.0 is "OK", below 2.0 "good"
+	awk -v l="$level" 'BEGIN { exit !(l < 4.0) }' || fail "exposure $level is not OK"
+}
+
+@test "units: the bounding set holds what start-up needs (dnsfence starts under it, no_new_privs)" {
+	[[ $(id -u) == 0 ]] || skip "needs root (a network namespace, the privilege drop)"
+	local caps dir="$BATS_TEST_TMPDIR"
+	mkdir -m 0755 "$dir/chroot"
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$REPO/dist/dnsfence.service" | tr 'A-Z' 'a-z' |
+		sed 's/cap_/+/g; s/ /,/g')
+	[[ -n $caps ]] || fail "no CapabilityBoundingSet"
+	run timeout -s TERM 3 unshare -n sh -c 'ip link set lo up; exec "$@"' sh \
+		setpriv --no-new-privs --bounding-set "-all,$caps" \
+		"$DNSFENCE" -d -c /dev/null --user nobody --chroot "$dir/chroot"
+	[[ $output == *"dnsfence: ready:"* ]] || fail "did not start with bounding set $caps"
+}
