@@ -34,7 +34,7 @@ HDRS	 = $(wildcard src/*.h)
 all: $(B)/dnsfence
 
 $(B)/dnsfence: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(OBJS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
 $(B)/%.o: src/%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -158,6 +158,19 @@ clean:
 print-version:
 	@echo $(VERSION)
 
+# The Debian package, built in a copy of the tree (dpkg-buildpackage writes to ..): the .deb
+# and its .buildinfo/.changes end up in build/deb/, the source tree stays clean.
+DEBDIR	 = $(B)/deb
+deb:
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	    { echo "debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/dnsfence-$(VERSION)
+	tar --exclude=./$(B) --exclude=./.git --exclude=./config.mk -cf - . | \
+	    tar -xf - -C $(DEBDIR)/dnsfence-$(VERSION)
+	cd $(DEBDIR)/dnsfence-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEBDIR)/*.deb
+
 # systemd-analyze verify on the units, their commands pointed at a scratch install (they must
 # exist); --man=no: the man pages are checked to be installed instead.
 verify-units: all
@@ -171,4 +184,4 @@ verify-units: all
 	out=$$(cd $(B)/verify && systemd-analyze verify --man=no $(UNITS) 2>&1); rc=$$?; \
 	    [ -z "$$out" ] || printf '%s\n' "$$out"; [ $$rc -eq 0 ] && [ -z "$$out" ] && echo "verify: clean"
 
-.PHONY: all unit fuzz deps check demo bench install clean print-version verify-units
+.PHONY: all unit fuzz deps check demo bench install clean print-version verify-units deb

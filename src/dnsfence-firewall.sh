@@ -45,7 +45,9 @@ usage() { usage_text >&2; exit 1; }
 # --help: asked for, so on stdout and exit 0.
 help() { usage_text; echo; echo "See dnsfence-firewall(8)."; exit 0; }
 version() {
-	case $VERSION in @*) VERSION="(source tree)" ;; esac
+	# from a source tree: the Makefile's
+	case $VERSION in @*) VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' \
+	    "$RULESDIR/Makefile" 2>/dev/null); VERSION=${VERSION:-unknown} ;; esac
 	echo "$PROG $VERSION"
 	exit 0
 }

@@ -64,7 +64,7 @@ fail() {
 	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh" load --help
 	((status == 0)) && [[ $output == "usage: dnsfence-firewall "* ]] || fail "load --help"
 	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh" --version
-	((status == 0)) && [[ $output == "dnsfence-firewall "* ]] || fail "--version"
+	((status == 0)) && [[ $output == "dnsfence-firewall $VERSION" ]] || fail "--version"
 	# no command: still a usage error
 	run --separate-stderr sh "$REPO/src/dnsfence-firewall.sh"
 	((status == 1)) && [[ -z $output && $stderr == "usage: "* ]] || fail "no command"
@@ -136,4 +136,40 @@ PY
 		setpriv --no-new-privs --bounding-set "-all,$caps" \
 		"$DNSFENCE" -d -c /dev/null --user nobody --chroot "$dir/chroot"
 	[[ $output == *"dnsfence: ready:"* ]] || fail "did not start with bounding set $caps"
+}
+
+@test "make deb builds the package; lintian: no error, no warning, every other tag overridden" {
+	command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null &&
+		command -v lintian >/dev/null ||
+		skip "no dpkg-buildpackage, debhelper or lintian (tests/deps.sh installs them)"
+	run make -s -C "$REPO" deb
+	((status == 0)) || fail "make deb"
+	local deb="$REPO/build/deb/dnsfence_${VERSION}_$(dpkg --print-architecture).deb"
+	[[ -f $deb ]] || fail "no $deb"
+	# the source tree stays clean: dpkg-buildpackage ran in a copy
+	[[ ! -e $REPO/debian/dnsfence && ! -e $REPO/debian/.debhelper ]] || fail "build in the tree"
+	# contents: what a user gets
+	run dpkg-deb -c "$deb"
+	local f
+	for f in ./usr/sbin/dnsfence ./usr/sbin/dnsfence-firewall \
+		./lib/systemd/system/dnsfence.service ./lib/systemd/system/dnsfence-firewall.service \
+		./usr/lib/sysusers.d/dnsfence.conf ./usr/lib/tmpfiles.d/dnsfence.conf \
+		./usr/share/dnsfence/nftables/dnsfence.nft ./usr/share/man/man8/dnsfence.8.gz \
+		./etc/dnsfence.conf; do
+		[[ $output == *" $f"* ]] || fail "$f missing"
+	done
+	run dpkg-deb -f "$deb" Depends
+	[[ $output == *"iptables | nftables"* ]] || fail "Depends"
+	run dpkg-deb -I "$deb" conffiles
+	[[ $output == *"/etc/dnsfence.conf"* ]] || fail "conffile"
+	run dpkg-deb -I "$deb" postinst
+	[[ $output == *"systemd-sysusers"* && $output == *"systemd-tmpfiles"* &&
+		$output == *"enable 'dnsfence-firewall.service'"* &&
+		$output == *"enable 'dnsfence.service'"* ]] || fail "postinst snippets"
+	# the unit as shipped points at the installed binary
+	run sh -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./lib/systemd/system/dnsfence.service"
+	[[ $output == *"ExecStart=/usr/sbin/dnsfence -d"* ]] || fail "ExecStart"
+	run lintian --pedantic --fail-on error,warning "$deb"
+	((status == 0)) || fail "lintian"
+	[[ $output != *"E: "* && $output != *"W: "* && $output != *"P: "* ]] || fail "lintian tags"
 }
