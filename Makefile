@@ -148,9 +148,10 @@ install: all
 	@# configuration: never over the administrator's
 	@for f in dnsfence.conf:dnsfence.conf dnsfence.default:default/dnsfence \
 	    dnsfence-firewall.default:default/dnsfence-firewall; do \
-	    src=dist/$${f%%:*} dst=$(DESTDIR)$(SYSCONFDIR)/$${f#*:}; \
+	    src=dist/$${f%%:*} dst=$(DESTDIR)$(SYSCONFDIR)/$${f#*:} mode=0644; \
+	    case $$f in dnsfence.conf:*) mode=0640 ;; esac; \
 	    if [ -e $$dst ]; then echo "kept $$dst"; \
-	    else echo "install -m 0644 $$src $$dst"; install -m 0644 $$src $$dst || exit 1; fi; done
+	    else echo "install -m $$mode $$src $$dst"; install -m $$mode $$src $$dst || exit 1; fi; done
 
 clean:
 	rm -rf $(B)
