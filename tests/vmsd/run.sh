@@ -39,21 +39,27 @@ fi
 root=$OUT/root
 rm -rf "$root" && cp -a "$OUT/base-$key" "$root"
 cp "$deb" "$root/tmp/"
-# The package, as a user installs it (no systemd running: enabled, started at boot).
+# The package, as a user installs it (apt install ./deb, its dependencies from the mirror; no
+# systemd running: enabled, and started at boot).
 mount -t proc proc "$root/proc"
-chroot "$root" dpkg -i "/tmp/$(basename "$deb")" >"$OUT/install.log" 2>&1
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+chroot "$root" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	--no-install-recommends /tmp/$(basename "$deb") && apt-get clean" >"$OUT/install.log" 2>&1
 irc=$?
 umount "$root/proc"
 ((irc == 0)) ||
-	{ echo "1..1"; echo "not ok 1 - vmsd: dpkg -i in the guest's root"; cat "$OUT/install.log"; exit 1; }
+	{ echo "1..1"; echo "not ok 1 - vmsd: apt-get install of the package in the guest's root"; cat "$OUT/install.log"; exit 1; }
 rm "$root/tmp/$(basename "$deb")"
 cat >"$root/etc/dnsfence.conf" <<'CONF'
 socks        127.0.0.1:1080
 socks-owner  any
 resolver     127.0.0.1:5353
 CONF
+# no DNSSEC trust anchor in an offline guest (unbound failed to start on root.key)
+rm -f "$root/etc/unbound/unbound.conf.d/root-auto-trust-anchor-file.conf"
 cat >"$root/etc/unbound/unbound.conf.d/vmsd.conf" <<'CONF'
 server:
+	module-config: "iterator"
 	interface: 127.0.0.1@5353
 	do-not-query-localhost: no
 	local-zone: "test." static
@@ -87,7 +93,10 @@ timeout "$TIMEOUT" qemu-system-x86_64 -m 1536 -smp 2 -no-reboot -net none \
 	-drive "file=$OUT/disk.img,format=raw,if=virtio" \
 	-serial "file:$OUT/console.log" -monitor none -display none >"$OUT/qemu.out" 2>&1
 rc=$?
-tr -d '\r' <"$OUT/console.log" | sed -n '/^VMSD begin/,/^VMSD end/p' | grep -v '^VMSD' >"$OUT/tap"
+debugfs -R "cat /var/log/vmsd.tap" "$OUT/disk.img" 2>/dev/null |
+	sed -n '/^VMSD begin/,/^VMSD end/p' | grep -v '^VMSD' >"$OUT/tap"
+# the guest's journal, for the record (journalctl -D $OUT/journal)
+rm -rf "$OUT/journal" && debugfs -R "rdump /var/log/journal $OUT" "$OUT/disk.img" >/dev/null 2>&1
 if ! grep -q '^1\.\.' "$OUT/tap"; then
 	cat "$OUT/tap"
 	echo "not ok - vmsd: the guest printed no plan (qemu exit $rc; see $OUT/console.log)"
