@@ -6,6 +6,7 @@ set -u
 
 PROG=dnsfence-firewall
 RULESDIR=${DNSFENCE_RULESDIR:-@RULESDIR@}
+VERSION=@VERSION@	# make install puts the Makefile's VERSION here
 # Running from a source tree: use its rule files.
 case $RULESDIR in @*) RULESDIR=$(cd "$(dirname "$0")/.." && pwd) ;; esac
 
@@ -30,15 +31,25 @@ AUDIT_RATE_MAX=10000	# iptables' limit match cannot go faster (1/10000 s a packe
 AUDIT_BURST_MAX=10000	# iptables' --limit-burst takes at most 10000
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage() {
-	cat >&2 <<USAGE
+usage_text() {
+	cat <<USAGE
 usage: $PROG {load|unload|status|check|print} [--backend iptables|nftables]
        [--mode workstation|gateway] [--internal IF ...] [--queue N] [--mark M]
        [--mark-forward M] [--tcp-port P]
        [--keep-loopback-dns] [--allow-ping] [--allow-udp UID:PORT ...]
        [--audit [--nflog-group N] [--audit-rate N]]
+       $PROG --help | --version
 USAGE
-	exit 1
+}
+usage() { usage_text >&2; exit 1; }
+# --help: asked for, so on stdout and exit 0.
+help() { usage_text; echo; echo "See dnsfence-firewall(8)."; exit 0; }
+version() {
+	# from a source tree: the Makefile's
+	case $VERSION in @*) VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' \
+	    "$RULESDIR/Makefile" 2>/dev/null); VERSION=${VERSION:-unknown} ;; esac
+	echo "$PROG $VERSION"
+	exit 0
 }
 
 # ifname_check NAME: NAME is an interface name the rules can carry as it is: 1-15 bytes, not lo,
@@ -56,6 +67,7 @@ ifname_check() {
 }
 
 [ $# -ge 1 ] || usage
+case $1 in -h|--help) help ;; -V|--version) version ;; esac
 cmd=$1
 shift
 case $cmd in load|unload|status|check|print) ;; *) usage ;; esac
@@ -75,7 +87,8 @@ while [ $# -gt 0 ]; do
 	--audit) audit=1 ;;
 	--nflog-group) [ $# -ge 2 ] || usage; nflog_group=$2; audit_opt=${audit_opt:-$1}; shift ;;
 	--audit-rate) [ $# -ge 2 ] || usage; audit_rate=$2; audit_opt=${audit_opt:-$1}; shift ;;
-	-h|--help) usage ;;
+	-h|--help) help ;;
+	-V|--version) version ;;
 	*) die "unknown option '$1'" ;;
 	esac
 	shift

@@ -20,21 +20,42 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "auditp.h"
 #include "parent.h"
 #include "privs.h"
 
 #ifndef DNSFENCE_VERSION
-#define DNSFENCE_VERSION	"0.1.0"
+#define DNSFENCE_VERSION	"unknown"
 #endif
 #define DEFAULT_CONF	"/etc/dnsfence.conf"
 #define MAX_OVERRIDES	64	/* --key value pairs on the command line */
 
+#define USAGE	"usage: dnsfence [-d] [-v] [-n] [-V] [-c file] [--key value ...]\n" \
+		"       dnsfence --help | --version\n"
+
 static _Noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: dnsfence [-d] [-v] [-n] [-V] [-c file] [--key value ...]\n");
+	fprintf(stderr, USAGE);
 	exit(1);
+}
+
+/* --help: asked for, so on stdout and exit 0; keys are in dnsfence.conf(5). */
+static _Noreturn void
+help(void)
+{
+	printf(USAGE
+	    "\n"
+	    "  -d              stay in the foreground, log to stderr\n"
+	    "  -v              more verbose (repeat for debug)\n"
+	    "  -n              check the configuration and exit\n"
+	    "  -c file         configuration file (default %s)\n"
+	    "  --key value     set a dnsfence.conf(5) key over the file's (also --key=value)\n"
+	    "  -V, --version   print the version and exit\n"
+	    "  -h, --help      this text\n"
+	    "\nSee dnsfence(8) and dnsfence.conf(5).\n", DEFAULT_CONF);
+	exit(0);
 }
 
 int
@@ -61,6 +82,13 @@ main(int argc, char *argv[])
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		/* Not configuration keys: no key is called help or version. */
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			help();
+		if (strcmp(a, "--version") == 0) {
+			printf("dnsfence %s\n", DNSFENCE_VERSION);
+			return 0;
+		}
 		if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
 			const char *eq = strchr(a, '=');
 
@@ -186,6 +214,7 @@ main(int argc, char *argv[])
 	close(sv[1]);
 	close(devnull);
 	daemon_forget(&d);
+	(void)notify_open();		/* before seccomp: READY=1 goes when the worker runs */
 	privs_parent(audit.on ? audit.dirfd : -1);
 	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit };
 	return parent_run(&par);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "imsg.h"
 #include "log.h"
+#include "notify.h"
 #include "parent.h"
 
 #define QUIT_WAIT_MS	10000	/* after QUIT, how long the worker may take before SIGKILL */
@@ -149,6 +150,8 @@ read_worker(struct parent *p, uint64_t *next_warn)
 
 			if (imsg_log(&m, &pri, &t, &tl) == IMSG_OK)
 				log_line(pri, t, tl);
+		} else if (m.type == IMSG_READY) {
+			notify_send("READY=1");	/* systemd's Type=notify */
 		}
 	}
 }

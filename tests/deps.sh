@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing need, only those missing.
 set -e
-PKGS="gcc make pkg-config libnetfilter-queue-dev libmnl-dev libseccomp-dev libcap-dev clang bats unbound microsocks
+PKGS="gcc make pkg-config debhelper dpkg-dev lintian fakeroot libnetfilter-queue-dev libmnl-dev libseccomp-dev libcap-dev clang bats unbound microsocks
       dnsutils knot-dnsutils tcpdump dnsperf iptables iproute2 iputils-ping python3 procps
       tor nftables gdb chromium jq"
 missing=""
