@@ -72,6 +72,13 @@ $(B)/unit/test_upstream: tests/unit/test_upstream.c tests/unit/t.h $(PURE_SRC) $
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(UPSTREAM_EDGE)
 
+# The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
+# tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
+DIVERT_EDGE = src/capture_divert.c
+$(B)/unit/test_divert: tests/unit/test_divert.c tests/unit/t.h tests/bsd/divert_compat.h $(PURE_SRC) $(DIVERT_EDGE) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -DDNSFENCE_DIVERT_COMPAT -Itests/bsd -o $@ $< $(PURE_SRC) $(DIVERT_EDGE)
+
 $(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PURE_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< tests/fuzz/replay.c $(PURE_SRC)
