@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -29,6 +30,26 @@ static const uint8_t SRV6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
 /* a DNS query: ID 0x1234, RD, one question example.com A IN */
 static const uint8_t QUERY[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
 	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1 };
+
+/* The loopback interface's name: "lo" on Linux, "lo0" on the BSDs. */
+static const char *
+lo_name(void)
+{
+	static char name[IF_NAMESIZE];
+	struct ifaddrs *ifa, *i;
+
+	if (name[0] != '\0' || getifaddrs(&ifa) == -1)
+		return name;
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    memcmp(&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, LO4, 4) == 0 &&
+		    strlen(i->ifa_name) < sizeof(name)) {
+			memcpy(name, i->ifa_name, strlen(i->ifa_name) + 1);
+			break;
+		}
+	freeifaddrs(ifa);
+	return name;
+}
 
 struct seen {
 	int		 n;
@@ -278,7 +299,7 @@ t_inbound_query_interface(void)
 	CHECK(rig_open(&r, DIVERT_OPENBSD) == 0);
 	CHECK(kwrite(r.k4[1], AF_INET, LO4, NULL, p, n) == 0);
 	CHECK(capture_read(r.c, on_pkt, &s, NULL) == 1);
-	CHECK(s.n == 1 && s.ifindex_in == if_nametoindex("lo"));
+	CHECK(s.n == 1 && s.ifindex_in == if_nametoindex(lo_name()));
 	/* an address no interface holds: dropped here, never treated as this host's */
 	CHECK(kwrite(r.k4[1], AF_INET, NOWHERE, NULL, p, n) == 0);
 	CHECK(capture_read(r.c, on_pkt, &s, NULL) == 1);
@@ -324,7 +345,7 @@ t_freebsd_reply_inbound(void)
 	CHECK(capture_inject(r.c, AF_INET, p, n, LO4, 0, 0) == 0);
 	CHECK((got = kread(r.k4[1], &ss, b, sizeof(b))) == (ssize_t)n);
 	CHECK(ss.ss_family == AF_INET && memcmp(&s4->sin_addr, LO4, 4) == 0);
-	CHECK(strcmp((char *)s4->sin_zero, "lo") == 0);
+	CHECK(strcmp((char *)s4->sin_zero, lo_name()) == 0);
 	CHECK(reply_valid(b, (size_t)got, AF_INET, SRV4, LO4, 53, 40000));
 	/* IPv6 over the same socket: a non-INADDR_ANY address and the interface's name */
 	n = packet_build(p, sizeof(p), AF_INET6, SRV6, LO6, 53, 40000, QUERY, sizeof(QUERY));
@@ -335,7 +356,7 @@ t_freebsd_reply_inbound(void)
 	}
 	CHECK((got = kread(r.k4[1], &ss, b, sizeof(b))) == (ssize_t)n);
 	CHECK(ss.ss_family == AF_INET && s4->sin_addr.s_addr != htonl(INADDR_ANY));
-	CHECK(strcmp((char *)s4->sin_zero, "lo") == 0);
+	CHECK(strcmp((char *)s4->sin_zero, lo_name()) == 0);
 	CHECK(reply_valid(b, (size_t)got, AF_INET6, SRV6, LO6, 53, 40000));
 	rig_close(&r);
 }
@@ -350,9 +371,9 @@ t_freebsd_inbound_name(void)
 	size_t n = query(p, AF_INET6, SRV6, SRV6, 53);
 
 	CHECK(rig_open(&r, DIVERT_FREEBSD) == 0);
-	CHECK(kwrite(r.k4[1], AF_INET, LO4, "lo", p, n) == 0);
+	CHECK(kwrite(r.k4[1], AF_INET, LO4, lo_name(), p, n) == 0);
 	CHECK(capture_read(r.c, on_pkt, &s, NULL) == 1);
-	CHECK(s.n == 1 && s.ifindex_in == if_nametoindex("lo"));
+	CHECK(s.n == 1 && s.ifindex_in == if_nametoindex(lo_name()));
 	CHECK(kwrite(r.k4[1], AF_INET, LO4, "nosuch0", p, n) == 0);
 	CHECK(capture_read(r.c, on_pkt, &s, NULL) == 1);
 	CHECK(s.n == 1 && capture_divert_counters(r.c)->noif == 1);
