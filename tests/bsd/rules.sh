@@ -29,6 +29,7 @@ expand_pf() {	# file port ping(yes|no) ifs
 expand_ipfw() {	# file port ping(yes|no) ifs (empty: workstation mode)
 	if [ "$3" = yes ]; then p='s/^@PING@//'; else p='/^@PING@/d'; fi
 	sed -e "s/@DIVERT_PORT@/$2/g" -e "$p" "$1" | awk -v ifs="$4" '
+		/^@WS@/ { if (ifs != "") next; sub(/^@WS@/, ""); print; next }
 		/^@GW@/ { if (ifs == "") next
 			  sub(/^@GW@/, ""); k = split(ifs, a, " ")
 			  for (i = 1; i <= k; i++) { l = $0; gsub(/@IF@/, a[i], l); print l }
@@ -93,8 +94,12 @@ for v in ipfw-ws ipfw-gw-ping; do
 	    sh -c "grep '^add ' '$tmp/$v' | tail -1 | grep -qx 'add 1099 deny ip from any to any out'"
 done
 check "ipfw-gw-ping: one gateway rule per interface" \
-    sh -c "[ \$(grep -c 'recv em1\|xmit em1' '$tmp/ipfw-gw-ping') -eq 6 ] && [ \$(grep -c 'recv em2\|xmit em2' '$tmp/ipfw-gw-ping') -eq 6 ]"
+    sh -c "[ \$(grep -c 'recv em1\|xmit em1' '$tmp/ipfw-gw-ping') -eq 7 ] && [ \$(grep -c 'recv em2\|xmit em2' '$tmp/ipfw-gw-ping') -eq 7 ]"
 check "ipfw-ws: no gateway rule" sh -c "! grep -nE 'recv |xmit em' '$tmp/ipfw-ws'"
+check "ipfw: written-back replies leave only as diverted-output UDP from port 53" \
+    sh -c "grep -h 'diverted-output' '$tmp/ipfw-ws.rules' '$tmp/ipfw-gw-ping.rules' | grep -v '^add 1005 skipto 1100 udp from any 53 to any out' | grep -q . && exit 1; \
+    [ \$(grep -c 'diverted-output' '$tmp/ipfw-ws.rules') -eq 1 ] && grep 'diverted-output' '$tmp/ipfw-gw-ping.rules' | grep -q 'xmit em1' && \
+    ! grep 'diverted-output' '$tmp/ipfw-gw-ping.rules' | grep -vq 'xmit em'"
 
 echo "1..$n"
 [ "$nfail" -eq 0 ]
