@@ -27,7 +27,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
-EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs resolve sockio rtnl sockdiag parent auditw auditp notify
+EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
@@ -77,6 +77,13 @@ UPSTREAM_EDGE = src/upstream.c src/sockio.c src/log.c src/sockdiag.c
 $(B)/unit/test_upstream: tests/unit/test_upstream.c tests/unit/t.h $(PURE_SRC) $(UPSTREAM_EDGE) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(UPSTREAM_EDGE)
+
+# The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
+# tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
+DIVERT_EDGE = src/capture_divert.c
+$(B)/unit/test_divert: tests/unit/test_divert.c tests/unit/t.h tests/bsd/divert_compat.h $(PURE_SRC) $(DIVERT_EDGE) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -DDNSFENCE_DIVERT_COMPAT -Itests/bsd -o $@ $< $(PURE_SRC) $(DIVERT_EDGE)
 
 $(B)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PURE_SRC) $(HDRS)
 	@mkdir -p $(dir $@)

@@ -1,4 +1,9 @@
-/* capture.h: the kernel's packet source. Linux: NFQUEUE (capture_nfq.c). */
+/*
+ * capture.h: the kernel's packet source, and its drop. Linux: NFQUEUE (capture_nfq.c), replies
+ * through a raw socket (inject.c). OpenBSD and FreeBSD: a divert socket (capture_divert.c), the
+ * query dropped by not writing it back, the reply written back through the same socket
+ * (capture_inject). The rest of the daemon does not know which one runs.
+ */
 #ifndef DNSFENCE_CAPTURE_H
 #define DNSFENCE_CAPTURE_H
 
@@ -6,6 +11,7 @@
 #include <stdint.h>
 
 struct capture;
+struct config;
 
 struct capture_pkt {
 	const uint8_t	*data;		/* the IP packet */
@@ -41,5 +47,17 @@ int	capture_read(struct capture *, capture_cb, void *arg, uint64_t *overruns);
 int	capture_tune(struct capture *, uint32_t rcvbuf, uint32_t maxlen);
 
 void	capture_close(struct capture *);
+
+/* What capture_open's first argument is for this backend: NFQUEUE's queue, the divert port. */
+uint16_t capture_point(const struct config *);
+
+/*
+ * Send a built reply (IP + UDP, checksums correct) to the client that asked, through the
+ * capture itself. dst is the reply's destination (4 or 16 bytes); forwarded: the client is
+ * another host (the reply leaves by ifindex), else a program on this host. 0, or -1 with errno;
+ * ENOTSUP: this backend does not inject (NFQUEUE: inject.c does).
+ */
+int	capture_inject(struct capture *, int family, const uint8_t *pkt, size_t len,
+	    const uint8_t *dst, uint32_t ifindex, int forwarded);
 
 #endif

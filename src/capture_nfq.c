@@ -18,6 +18,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "capture.h"
+#include "config.h"
 
 #define NFQ_COPY_RANGE	0xffff		/* whole packets */
 #define NFQ_BUFSZ	(0xffff + 4096)	/* one netlink message: payload plus attributes */
@@ -298,4 +299,20 @@ capture_close(struct capture *c)
 	free(c->msgs);
 	free(c->iovs);
 	free(c);
+}
+
+uint16_t
+capture_point(const struct config *cfg)
+{
+	return cfg->queue;
+}
+
+/* Replies leave through inject.c's raw sockets, not through the queue. */
+int
+capture_inject(struct capture *c, int family, const uint8_t *pkt, size_t len,
+    const uint8_t *dst, uint32_t ifindex, int forwarded)
+{
+	(void)c, (void)family, (void)pkt, (void)len, (void)dst, (void)ifindex, (void)forwarded;
+	errno = ENOTSUP;
+	return -1;
 }

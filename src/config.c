@@ -33,6 +33,7 @@
 #define DEF_RCVBUF		(4u << 20)	/* capture socket receive buffer */
 #define DEF_QUEUE_MAXLEN	4096	/* packets the kernel holds for us before it drops */
 #define DEF_BATCH		32	/* packets read per wake-up, one verdict for all */
+#define DEF_DIVERT_PORT		700	/* BSD: the divert port pf/ipfw send UDP DNS to */
 #define DEF_WBUF_MAX		(256u << 10)	/* bytes queued towards one upstream connection */
 #define DEF_MAX_QUERY_SIZE	1232	/* a query is a question plus EDNS: far below this */
 #define DEF_LISTEN_PORT		54	/* TCP/53 is redirected here, on both loopbacks: a
@@ -148,6 +149,7 @@ config_defaults(struct config *c)
 	c->rcvbuf = DEF_RCVBUF;
 	c->queue_maxlen = DEF_QUEUE_MAXLEN;
 	c->batch = DEF_BATCH;
+	c->divert_port = DEF_DIVERT_PORT;
 	c->wbuf_max = DEF_WBUF_MAX;
 	c->max_query_size = DEF_MAX_QUERY_SIZE;
 	(void)config_parse_endpoint("127.0.0.1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
@@ -262,6 +264,7 @@ static const struct uint_key uint_keys[] = {
 	UKEY("rcvbuf",		rcvbuf,		65536, 1u << 30),
 	UKEY("queue-maxlen",	queue_maxlen,	1, 1u << 20),
 	UKEY("batch",		batch,		1, 1024),
+	UKEY("divert-port",	divert_port,	1, 65535),
 	UKEY("upstream-buffer",	wbuf_max,	65536 + 2, 1u << 26),
 	UKEY("max-tcp-clients",	max_tcp_clients, 1, 65536),
 	UKEY("max-tcp-outstanding", max_tcp_outstanding, 1, 65535),

@@ -58,6 +58,7 @@ struct config {
 	uint32_t	 rcvbuf;	/* capture socket receive buffer, bytes */
 	uint32_t	 queue_maxlen;	/* kernel queue length; beyond it the kernel drops */
 	uint32_t	 batch;		/* packets read per capture wake-up */
+	uint32_t	 divert_port;	/* BSD: divert port bound (divert(4)); unused on Linux */
 	uint32_t	 wbuf_max;	/* bytes queued for one upstream connection */
 	uint32_t	 max_query_size;	/* larger queries are dropped (memory bound) */
 	int		 nresolvers_from_user;	/* nonzero once a resolver line was seen */

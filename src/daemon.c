@@ -114,7 +114,13 @@ reply_send(struct daemon *d, const struct pending_client *cl, size_t limit, uint
 		if (cut)
 			d->st.truncated++;
 		len = n - (cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR) - PKT_UDPHDR;
+#ifdef DNSFENCE_DIVERT	/* BSD: back through the divert socket, no raw socket */
+		(void)path;
+		if (capture_inject(d->cap, cl->family, d->pkt, n, cl->addr, cl->ifindex,
+		    cl->forwarded) == 0)
+#else
 		if (inject_queue(&d->inj, path, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
+#endif
 			return;
 		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
 		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
@@ -1703,7 +1709,7 @@ daemon_open(struct daemon *d, const struct config *cfg)
 		    "from the others are dropped as spoofed", d->cfg.max_local_addresses);
 	if (inject_open(&d->inj, d->cfg.mark, d->cfg.mark_forward, err, sizeof(err)) == -1)
 		fatalx("%s%s", err, errno == EPERM ? " (dnsfence must start as root)" : "");
-	if ((d->cap = capture_open(d->cfg.queue, d->cfg.rcvbuf, d->cfg.queue_maxlen,
+	if ((d->cap = capture_open(capture_point(&d->cfg), d->cfg.rcvbuf, d->cfg.queue_maxlen,
 	    d->cfg.batch, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	policy_init(&d->pol, &d->cfg);

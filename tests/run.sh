@@ -29,6 +29,8 @@ for t in "$B"/replay/fuzz_*; do
 	n=$(basename "$t")
 	run_suite "replay $n" "$t" "tests/fuzz/corpus/$n"
 done
+# The BSD rulesets' text (pf/): golden files and ordering; no BSD kernel involved (docs/bsd.md).
+run_suite "bsd rules (text only)" sh tests/bsd/rules.sh
 # The nftables ruleset on Debian's stock kernel under QEMU (this kernel lacks nft_queue).
 if [ -x tests/vm/run.sh ]; then
 	run_suite "vm (stock kernel, nftables)" bash tests/vm/run.sh

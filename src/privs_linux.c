@@ -1,4 +1,4 @@
-/* privs.c: chroot, user, capabilities, no_new_privs, seccomp. */
+/* privs_linux.c: chroot, user, capabilities, no_new_privs, seccomp (Linux; privs.h). */
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
