@@ -78,6 +78,12 @@ $(B)/unit/test_upstream: tests/unit/test_upstream.c tests/unit/t.h $(PURE_SRC) $
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(UPSTREAM_EDGE)
 
+# The parent's /proc lookups, against a fake /proc tree.
+AUDITP_EDGE = src/auditp.c src/log.c
+$(B)/unit/test_auditp: tests/unit/test_auditp.c tests/unit/t.h $(PURE_SRC) $(AUDITP_EDGE) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(AUDITP_EDGE)
+
 # The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
 # tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
 DIVERT_EDGE = src/capture_divert.c

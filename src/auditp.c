@@ -242,12 +242,30 @@ holds(int piddir, uint64_t inode)
 	return found;
 }
 
+/* Field 22 of /proc/PID/stat, the start time in clock ticks since boot; 0 when unreadable. */
+static uint64_t
+start_time(int piddir)
+{
+	char buf[1024], *p;
+	int field = 2;
+
+	if (read_small(piddir, "stat", buf, sizeof(buf)) <= 0 || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* after the comm's ')': field 3 onwards, separated by single spaces */
+	for (p++; *p != '\0' && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	return field == 22 ? strtoull(p, NULL, 10) : 0;
+}
+
 static void
 fill(struct auditp_proc *p, int piddir)
 {
 	char buf[4096];
 	int n;
 	ssize_t l;
+
+	p->start = start_time(piddir);
 
 	if ((n = read_small(piddir, "comm", p->comm, sizeof(p->comm))) > 0 &&
 	    p->comm[n - 1] == '\n')
@@ -351,6 +369,31 @@ lookup(struct auditp *a, uint64_t inode, int has_uid, uint32_t uid, struct audit
 	return found;
 }
 
+/*
+ * A process that is exiting has released its memory before its sockets: its exe and
+ * cmdline read empty while it still holds the socket. If the same process (same pid and
+ * start time) was looked up before, through another of its sockets, take them from there.
+ */
+static void
+complete(const struct auditp *a, struct auditp_proc *p)
+{
+	if ((p->exe[0] != '\0' && p->cmdline[0] != '\0') || p->start == 0)
+		return;
+	for (uint32_t i = 0; i < a->ncache; i++) {
+		const struct auditp_proc *c = &a->cache[i];
+
+		if (c->inode == 0 || c->pid != p->pid || c->start != p->start)
+			continue;
+		if (p->exe[0] == '\0')
+			memcpy(p->exe, c->exe, sizeof(p->exe));
+		if (p->cmdline[0] == '\0')
+			memcpy(p->cmdline, c->cmdline, sizeof(p->cmdline));
+		if (p->unit[0] == '\0')
+			memcpy(p->unit, c->unit, sizeof(p->unit));
+		return;
+	}
+}
+
 static const struct auditp_proc *
 owner(struct auditp *a, const struct audit_rec *r, uint64_t now)
 {
@@ -365,6 +408,7 @@ owner(struct auditp *a, const struct audit_rec *r, uint64_t now)
 	}
 	if (!lookup(a, r->inode, (r->flags & AUDIT_F_UID) != 0, r->uid, &found))
 		return NULL;
+	complete(a, &found);
 	found.used_ms = now;
 	*slot = found;		/* evicts whatever shared the slot */
 	return slot;

@@ -20,6 +20,7 @@
 struct auditp_proc {
 	uint64_t	inode;		/* 0: free */
 	pid_t		pid;
+	uint64_t	start;		/* start time (/proc/PID/stat field 22): pid + start = one process */
 	uint64_t	used_ms;
 	char		comm[17];
 	char		exe[256];

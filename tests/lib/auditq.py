@@ -23,7 +23,7 @@ Log checks (LOG is the audit log; exit 0 on success, 1 with a message):
   auditq.py format LOG
       Every line is JSON with exactly docs/audit.md's fields, in order, with
       the right types.
-  auditq.py expect LOG [--where K=V]... [--count N|--min N] [K=V | K~REGEX]...
+  auditq.py expect LOG [--where K=V|K!=V]... [--count N|--min N] [K=V | K~REGEX]...
       The lines matching every --where (V parsed as JSON when it parses, else a
       string; "null" is null) are N in number (default: at least 1), and each
       has every K=V and K~REGEX (regex on the string form).
@@ -300,12 +300,13 @@ def parse_value(v):
 def select(a):
     where = []
     for w in a.where:
-        k, _, v = w.partition("=")
-        where.append((k, parse_value(v)))
+        k, op, v = w.partition("=")
+        neg = k.endswith("!")
+        where.append((k[:-1] if neg else k, parse_value(v), neg))
     res = []
     for n, pairs in load(a.log):
         d = as_dict(pairs)
-        if all(k in d and d[k] == v for k, v in where):
+        if all(k in d and (d[k] != v if neg else d[k] == v) for k, v, neg in where):
             res.append((n, d))
     return res
 

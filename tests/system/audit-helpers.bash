@@ -91,5 +91,13 @@ nulls_pid() {
 	auditq select "$log" "$@" --where pid=null | wc -l
 }
 
+# nulls_exe LOG [--where ...]: how many matching lines have no exe (the sender was gone, or
+# exiting: its memory released before its sockets, on its first lookup).
+nulls_exe() {
+	local log=$1
+	shift
+	auditq select "$log" "$@" --where exe=null | wc -l
+}
+
 # file_mode FILE: its octal mode, e.g. 600.
 file_mode() { stat -c %a "$1"; }

@@ -117,7 +117,8 @@ sys.exit(2)' "$ALOG" "$nr" "$before"
 }
 
 # One user's three clients: dig, a Python sender that waits 1 s after its answer, getent.
-# Checks every line of each; prints how many had pid null (dig and getent may exit first).
+# Checks every line of each; prints how many had pid or exe null (dig and getent may exit
+# first; an exiting process still holds its socket but no longer has an exe or cmdline).
 check_user() {
 	local u=$1 user=$2 nd np ng pyexe pid rc
 	nd=$(uniq_name) np=$(uniq_name) ng=$(uniq_name)
@@ -135,17 +136,19 @@ check_user() {
 	    comm=python3 exe="$pyexe" \
 	    cmdline="$DF_PYTHON $AUDQ udp 198.51.100.2 $np --sleep 1" action=answered
 	aexpect "$ALOG" --where qname="$nd" --count 1 uid="$u" gid="$u" user="$user"
-	if [[ $(nulls_pid "$ALOG" --where qname="$nd") == 0 ]]; then
+	if [[ $(nulls_exe "$ALOG" --where qname="$nd") == 0 ]]; then
 		aexpect "$ALOG" --where qname="$nd" comm=dig exe=/usr/bin/dig \
 		    cmdline="${DIG[*]} $nd A" 'pid~^[0-9]+$'
 	fi
 	aexpect "$ALOG" --where qname="$ng" --min 1 uid="$u" user="$user"
-	if [[ $(nulls_pid "$ALOG" --where qname="$ng") == 0 ]]; then
+	if [[ $(nulls_exe "$ALOG" --where qname="$ng") == 0 ]]; then
 		aexpect "$ALOG" --where qname="$ng" comm=getent exe=/usr/bin/getent \
 		    cmdline="getent hosts $ng" 'pid~^[0-9]+$'
 	fi
-	NULLS=$((NULLS + $(nulls_pid "$ALOG" --where qname="$nd") +
-	    $(nulls_pid "$ALOG" --where qname="$ng")))
+	aexpect "$ALOG" --where qname="$nd" --where pid!=null --min 0 comm=dig
+	aexpect "$ALOG" --where qname="$ng" --where pid!=null --min 0 comm=getent
+	NULLS=$((NULLS + $(nulls_exe "$ALOG" --where qname="$nd") +
+	    $(nulls_exe "$ALOG" --where qname="$ng")))
 }
 
 @test "attribution: root, nobody and uid 4242 (no passwd entry) with dig, python3 and getent" {
@@ -193,7 +196,7 @@ check_user() {
 	audit_wait "$ALOG" 1 --where qname="$np"
 	aexpect "$ALOG" --where qname="$nd" --count 1 event=dns-tcp proto=6 uid=65534 \
 	    dst=198.51.100.2:53 'src~^198\.51\.100\.1:[0-9]+$' action=answered rcode=NXDOMAIN
-	if [[ $(nulls_pid "$ALOG" --where qname="$nd") == 0 ]]; then
+	if [[ $(nulls_exe "$ALOG" --where qname="$nd") == 0 ]]; then
 		aexpect "$ALOG" --where qname="$nd" comm=dig exe=/usr/bin/dig
 	fi
 	aexpect "$ALOG" --where qname="$np" --count 1 event=dns-tcp proto=6 uid=65534 \
