@@ -27,7 +27,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
-EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify
+EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
