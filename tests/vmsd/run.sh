@@ -90,7 +90,7 @@ mke2fs -q -t ext4 -d "$root" "$OUT/disk.img" 3G || { echo "1..1"; echo "not ok 1
 # DNSFENCE_VMSD_BUILD_ONLY=1: the image only (it is network and disk work; the boot is the
 # heavy part, which callers may want to serialize).
 [[ ${DNSFENCE_VMSD_BUILD_ONLY:-} == 1 ]] && { echo "vmsd: image built in $OUT"; exit 0; }
-timeout "$TIMEOUT" qemu-system-x86_64 -m 1536 -smp 2 -no-reboot -net none \
+timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1536 -smp 2 -no-reboot -net none \
 	-kernel "$OUT/vmlinuz" -initrd "$OUT/initrd.img" \
 	-append "root=/dev/vda rw console=ttyS0 systemd.show_status=0 quiet" \
 	-drive "file=$OUT/disk.img,format=raw,if=virtio" \
