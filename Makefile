@@ -27,7 +27,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
-EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify
+EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
@@ -83,6 +83,11 @@ AUDITP_EDGE = src/auditp.c src/log.c
 $(B)/unit/test_auditp: tests/unit/test_auditp.c tests/unit/t.h $(PURE_SRC) $(AUDITP_EDGE) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(AUDITP_EDGE)
+
+# dnsfence --stats' table.
+$(B)/unit/test_ctl: tests/unit/test_ctl.c tests/unit/t.h src/ctl.c src/ctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< src/ctl.c
 
 # The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
 # tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
@@ -185,8 +190,8 @@ deb:
 	cd $(DEBDIR)/dnsfence-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@ls $(DEBDIR)/*.deb
 
-# The package in a Debian 12 guest booted with systemd (QEMU, TCG): tests/vmsd/run.sh. Not part of
-# make check yet: the first image build takes about 8 minutes.
+# The package in a Debian 12 guest booted with systemd (QEMU, TCG): tests/vmsd/run.sh, also run
+# by make check. The guest's base image is cached in build/vmsd (about 8 minutes to build).
 vm-systemd:
 	bash tests/vmsd/run.sh
 

@@ -496,17 +496,28 @@ auditp_batch(struct auditp *a, uint32_t lost, const uint8_t *recs, size_t len, u
 		a->bad++;
 }
 
+size_t
+auditp_stats_line(const struct auditp *a, char *buf, size_t len)
+{
+	uint32_t cached = 0;
+	int n;
+
+	if (!a->on || len == 0)
+		return 0;
+	for (uint32_t i = 0; i < a->ncache; i++)
+		cached += a->cache[i].inode != 0;
+	n = snprintf(buf, len, "stats audit-log: written=%" PRIu64 " lost=%" PRIu64
+	    " attributed=%" PRIu64 " unattributed=%" PRIu64 " bad=%" PRIu64 " write_errors=%"
+	    PRIu64 " held=%zu cached=%u/%u", a->written, a->lost, a->attributed,
+	    a->unattributed, a->bad, a->write_errors, a->len, cached, a->ncache);
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
 void
 auditp_stats(const struct auditp *a)
 {
-	uint32_t cached = 0;
+	char line[512];
 
-	if (!a->on)
-		return;
-	for (uint32_t i = 0; i < a->ncache; i++)
-		cached += a->cache[i].inode != 0;
-	log_info("stats audit-log: written=%" PRIu64 " lost=%" PRIu64 " attributed=%" PRIu64
-	    " unattributed=%" PRIu64 " bad=%" PRIu64 " write_errors=%" PRIu64 " held=%zu"
-	    " cached=%u/%u", a->written, a->lost, a->attributed, a->unattributed, a->bad,
-	    a->write_errors, a->len, cached, a->ncache);
+	if (auditp_stats_line(a, line, sizeof(line)) > 0)
+		log_info("%s", line);
 }

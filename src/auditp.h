@@ -73,6 +73,9 @@ void	auditp_batch(struct auditp *, uint32_t lost, const uint8_t *recs, size_t le
 /* Write what is held. Returns the ms until the next retry is due, or -1 if none. */
 int	auditp_flush(struct auditp *, uint64_t now_ms);
 void	auditp_stats(const struct auditp *);
+
+/* The same line into buf (no newline); 0 when the audit log is off. */
+size_t	auditp_stats_line(const struct auditp *, char *buf, size_t len);
 void	auditp_close(struct auditp *);
 
 #endif

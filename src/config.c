@@ -48,6 +48,7 @@
 #define DEF_NFLOG_GROUP		53	/* dnsfence-firewall --nflog-group has the same default */
 #define DEF_AUDIT_BUFFER	(1u << 20)	/* audit log lines held while the disk is slow or full */
 #define DEF_AUDIT_CACHE		1024	/* socket owners remembered by the parent */
+#define DEF_CONTROL_SOCKET	"@dnsfence"	/* dnsfence --stats asks the parent here */
 #define DEF_CACHE_SIZE		(4u << 20)	/* bytes of cached answers */
 #define DEF_RACE_MAX		10	/* % of queries that may be sent twice */
 #define DEF_CACHE_ENTRIES	16384	/* cached answers */
@@ -171,6 +172,7 @@ config_defaults(struct config *c)
 	c->nflog_group = DEF_NFLOG_GROUP;
 	c->audit_buffer = DEF_AUDIT_BUFFER;
 	c->audit_cache = DEF_AUDIT_CACHE;
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s", DEF_CONTROL_SOCKET);
 	c->cache = 1;
 	c->cache_size = DEF_CACHE_SIZE;
 	c->cache_entries = DEF_CACHE_ENTRIES;
@@ -474,6 +476,21 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			c->audit_log[0] = '\0';
 		else
 			memcpy(c->audit_log, value, strlen(value) + 1);
+	} else if (strcmp(key, "control-socket") == 0) {
+		size_t n = strlen(value);
+		int ok = strcmp(value, "none") == 0 ||
+		    (value[0] == '@' && n >= 2 && n < sizeof(c->control_socket));
+
+		for (size_t k = 1; ok && value[0] == '@' && k < n; k++)
+			ok = value[k] > 0x20 && value[k] < 0x7f && value[k] != '/';
+		if (!ok)
+			return seterr(err, errlen, file, line, "control-socket: \"%s\" is not "
+			    "@NAME (an abstract socket, at most %zu printable characters, no '/') or "
+			    "none", value, sizeof(c->control_socket) - 2);
+		if (strcmp(value, "none") == 0)
+			c->control_socket[0] = '\0';
+		else
+			memcpy(c->control_socket, value, n + 1);
 	} else if (strcmp(key, "chroot") == 0) {
 		if (strlen(value) >= sizeof(c->chroot) ||
 		    (value[0] != '/' && strcmp(value, "none") != 0))

@@ -84,6 +84,7 @@ struct config {
 	char		 user[64];	/* run as this user after start-up */
 	char		 chroot[256];	/* empty root-owned directory, or "none" */
 	char		 audit_log[256];	/* JSON lines (docs/audit.md); empty: no audit */
+	char		 control_socket[64];	/* "@name" (abstract) for --stats; empty: none */
 	int		 audit_names;	/* 0: query names logged as keyed hashes */
 	uint32_t	 nflog_group;	/* the ruleset's NFLOG group (dnsfence-firewall --audit) */
 	uint32_t	 audit_buffer;	/* bytes of log lines the parent holds for a slow disk */

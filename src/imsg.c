@@ -107,7 +107,15 @@ imsg_parse(const uint8_t *buf, size_t len, int from_worker, struct imsg *m)
 		if (plen < 2 || plen > 1 + IMSG_LOG_MAX || buf[IMSG_HDRLEN] > 7)
 			return IMSG_EPAYLOAD;
 		break;
+	case IMSG_STATSLINE:
+		if (!from_worker)
+			return IMSG_ETYPE;
+		if (plen < 1 || plen > IMSG_LOG_MAX)
+			return IMSG_EPAYLOAD;
+		break;
 	case IMSG_READY:
+	case IMSG_PONG:
+	case IMSG_STATSEND:
 		if (!from_worker)
 			return IMSG_ETYPE;
 		if (plen != 0)
@@ -128,6 +136,8 @@ imsg_parse(const uint8_t *buf, size_t len, int from_worker, struct imsg *m)
 	case IMSG_STATS:
 	case IMSG_QUIT:
 	case IMSG_TESTHOOK:
+	case IMSG_PING:
+	case IMSG_STATSREQ:
 		if (from_worker)
 			return IMSG_ETYPE;
 		if (plen != 0)

@@ -28,11 +28,16 @@ enum imsg_type {
 	IMSG_LOG = 1,		/* priority (1 byte), then 1..IMSG_LOG_MAX bytes of text */
 	IMSG_READY,		/* empty: the worker runs */
 	IMSG_AUDIT,		/* lost count (4 bytes), then audit records (audit.h) */
+	IMSG_PONG,		/* empty: the answer to PING (the loop turns) */
+	IMSG_STATSLINE,		/* 1..IMSG_LOG_MAX bytes: one counters line, for STATSREQ */
+	IMSG_STATSEND,		/* empty: the last line of the answer to STATSREQ */
 	/* parent -> worker */
 	IMSG_CONFIG = 16,	/* a configuration read on SIGHUP; see imsg_config */
 	IMSG_STATS,		/* empty: log the counters (SIGUSR1) */
 	IMSG_QUIT,		/* empty: exit cleanly (SIGTERM, SIGINT) */
 	IMSG_TESTHOOK,		/* empty: test builds only, a forbidden system call */
+	IMSG_PING,		/* empty: answer PONG (systemd's watchdog, through the parent) */
+	IMSG_STATSREQ,		/* empty: send the counters back (dnsfence --stats) */
 };
 
 enum imsg_err {

@@ -18,6 +18,7 @@
 #include <signal.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
@@ -32,6 +33,7 @@
 #define MAX_OVERRIDES	64	/* --key value pairs on the command line */
 
 #define USAGE	"usage: dnsfence [-d] [-v] [-n] [-V] [-c file] [--key value ...]\n" \
+		"       dnsfence [-c file] [--key value ...] --stats\n" \
 		"       dnsfence --help | --version\n"
 
 static _Noreturn void
@@ -52,6 +54,7 @@ help(void)
 	    "  -n              check the configuration and exit\n"
 	    "  -c file         configuration file (default %s)\n"
 	    "  --key value     set a dnsfence.conf(5) key over the file's (also --key=value)\n"
+	    "  --stats         print the running daemon's counters as a table and exit\n"
 	    "  -V, --version   print the version and exit\n"
 	    "  -h, --help      this text\n"
 	    "\nSee dnsfence(8) and dnsfence.conf(5).\n", DEFAULT_CONF);
@@ -72,6 +75,7 @@ main(int argc, char *argv[])
 	struct config cfg;
 	char err[CONFIG_ERRLEN + 64];
 	int foreground = 0, verbose = 0, check = 0, conf_given = 0, have, sv[2], devnull;
+	int stats = 0;
 	pid_t pid;
 
 	/* Nothing inherited beyond stdin, stdout and stderr reaches the worker. */
@@ -85,6 +89,10 @@ main(int argc, char *argv[])
 		/* Not configuration keys: no key is called help or version. */
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			help();
+		if (strcmp(a, "--stats") == 0) {	/* not a key either */
+			stats = 1;
+			continue;
+		}
 		if (strcmp(a, "--version") == 0) {
 			printf("dnsfence %s\n", DNSFENCE_VERSION);
 			return 0;
@@ -157,6 +165,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: configuration OK\n", path);
 		return 0;
 	}
+	if (stats)	/* the running daemon's, by its control-socket */
+		return ctl_stats(cfg.control_socket, stdout);
 	log_init(1, verbose);
 	if (geteuid() != 0)
 		fatalx("must be started as root: it binds NFQUEUE %u and opens raw sockets",
@@ -215,7 +225,10 @@ main(int argc, char *argv[])
 	close(devnull);
 	daemon_forget(&d);
 	(void)notify_open();		/* before seccomp: READY=1 goes when the worker runs */
-	privs_parent(audit.on ? audit.dirfd : -1);
-	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit };
+	par = (struct parent){ pid, sv[0], path, !conf_given, over, nover, &audit, -1,
+	    notify_watchdog_ms() };
+	if (cfg.control_socket[0] != '\0')
+		par.ctl = parent_control_open(cfg.control_socket);
+	privs_parent(audit.on ? audit.dirfd : -1, par.ctl != -1);
 	return parent_run(&par);
 }

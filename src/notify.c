@@ -47,6 +47,33 @@ notify_open(void)
 	return 0;
 }
 
+unsigned long
+notify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long us = 0, p;
+	char *end;
+
+	if (usec != NULL) {
+		errno = 0;
+		us = strtoull(usec, &end, 10);
+		if (errno != 0 || end == usec || *end != '\0')
+			us = 0;
+	}
+	if (us != 0 && pid != NULL) {
+		errno = 0;
+		p = strtoull(pid, &end, 10);
+		if (errno != 0 || end == pid || *end != '\0' || p != (unsigned long long)getpid())
+			us = 0;
+	}
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	if (us == 0)
+		return 0;
+	/* a ping every half period; at least 10 ms, so a tiny WatchdogSec does not spin */
+	return us / 2000 < 10 ? 10 : (unsigned long)(us / 2000);
+}
+
 void
 notify_send(const char *state)
 {

@@ -10,6 +10,13 @@
 /* Connect to $NOTIFY_SOCKET, if set, and unset it. Returns -1 (and logs) on an error. */
 int	notify_open(void);
 
+/*
+ * systemd's watchdog (WatchdogSec=): the interval in ms at which the parent should ping the
+ * worker (half of $WATCHDOG_USEC), or 0 when there is none or it is meant for another
+ * process ($WATCHDOG_PID). Unsets both. Call before notify_open's caller forks again.
+ */
+unsigned long	notify_watchdog_ms(void);
+
 /* Send one state line ("READY=1", "STOPPING=1"); errors are ignored. */
 void	notify_send(const char *);
 

@@ -21,7 +21,17 @@ struct parent {
 	char *const	*kv;		/* --key value pairs, as given at start */
 	size_t		 nkv;
 	struct auditp	*audit;		/* the audit log (audit->on = 0: none) */
+	int		 ctl;		/* the control socket, listening (-1: none) */
+	unsigned long	 watchdog_ms;	/* ping the worker this often (0: no watchdog) */
 };
+
+/*
+ * The control socket (control-socket @NAME, abstract): dnsfence --stats connects, the parent
+ * checks that the peer is root, asks the worker for its counters and writes them back, one
+ * "stats GROUP: key=value ..." line each, the audit log's last, then closes. -1 on an error
+ * (logged; the daemon runs without it).
+ */
+int	parent_control_open(const char *name);
 
 /* Block the signals the parent handles (before fork: the worker opens its own signalfd). */
 void	parent_signals(void);

@@ -27,8 +27,9 @@ void	privs_drop(const struct config *, const struct privs *);
  * The parent: root, CAP_KILL only, no_new_privs, a seccomp allow-list of its own. With an
  * audit log (audit_dirfd, its directory, else -1), also what finding a socket's process needs: CAP_DAC_READ_SEARCH and
  * CAP_SYS_PTRACE (reading /proc/PID/fd and /proc/PID/exe of other users), directory
- * reads, and writing the log.
+ * reads, and writing the log. With a control socket (control), accepting its callers and
+ * asking for their credentials.
  */
-void	privs_parent(int audit_dirfd);
+void	privs_parent(int audit_dirfd, int control);
 
 #endif

@@ -41,8 +41,9 @@ privs_drop(const struct config *cfg, const struct privs *pv)
 }
 
 void
-privs_parent(int audit_dirfd)
+privs_parent(int audit_dirfd, int control)
 {
 	(void)audit_dirfd;	/* the audit log's process lookup is Linux's /proc: not here */
+	(void)control;		/* the control socket is Linux's (abstract names) */
 	no_new_privs();
 }

@@ -238,7 +238,7 @@ privs_drop(const struct config *cfg, const struct privs *pv)
 }
 
 void
-privs_parent(int audit_dirfd)
+privs_parent(int audit_dirfd, int control)
 {
 	int audit = audit_dirfd != -1;
 	/* CAP_KILL: to end a worker (another uid) that does not exit when asked */
@@ -259,6 +259,12 @@ privs_parent(int audit_dirfd)
 	ALLOW(ctx, socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	ALLOW(ctx, setsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 	    SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+	if (control) {
+		/* dnsfence --stats: its callers, and whether they are root */
+		ALLOW0(ctx, accept4);
+		ALLOW(ctx, getsockopt, 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+		    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
+	}
 	if (audit) {
 		/*
 		 * the audit log: appended to, created again on SIGHUP, never truncated, and only

@@ -35,6 +35,10 @@ run_suite "bsd rules (text only)" sh tests/bsd/rules.sh
 if [ -x tests/vm/run.sh ]; then
 	run_suite "vm (stock kernel, nftables)" bash tests/vm/run.sh
 fi
+# The Debian package in a guest booted with systemd: boot order, sandbox, watchdog, --stats.
+if [ -x tests/vmsd/run.sh ]; then
+	run_suite "vmsd (systemd guest, the Debian package)" bash tests/vmsd/run.sh
+fi
 if [ -d tests/system ]; then
 	for f in tests/system/*.bats; do
 		[ -f "$f" ] && run_suite "bats $(basename "$f")" bats --tap "$f"

@@ -23,9 +23,14 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (imsg_parse(d, n, 1, &m) != IMSG_OK)
 		return 0;
-	if (m.type != IMSG_LOG && m.type != IMSG_READY && m.type != IMSG_AUDIT)
+	if (m.type != IMSG_LOG && m.type != IMSG_READY && m.type != IMSG_AUDIT &&
+	    m.type != IMSG_PONG && m.type != IMSG_STATSLINE && m.type != IMSG_STATSEND)
 		abort();
 	if (m.payload != d + IMSG_HDRLEN || m.len != n - IMSG_HDRLEN)
+		abort();
+	if (m.type == IMSG_STATSLINE && (m.len < 1 || m.len > IMSG_LOG_MAX))
+		abort();
+	if ((m.type == IMSG_PONG || m.type == IMSG_STATSEND) && m.len != 0)
 		abort();
 	if (m.type == IMSG_AUDIT) {
 		static uint8_t again[AUDIT_REC_MAX];

@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (imsg_parse(d, n, 0, &m) != IMSG_OK)
 		return 0;
 	if (m.type != IMSG_CONFIG && m.type != IMSG_STATS && m.type != IMSG_QUIT &&
-	    m.type != IMSG_TESTHOOK)
+	    m.type != IMSG_TESTHOOK && m.type != IMSG_PING && m.type != IMSG_STATSREQ)
 		abort();
 	if (imsg_config(&m, &ic) != IMSG_OK)
 		return 0;

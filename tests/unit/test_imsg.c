@@ -68,6 +68,29 @@ hostile_headers(void)
 	/* the worker's message types in the parent's direction and back */
 	n = imsg_pack(buf, sizeof(buf), IMSG_QUIT, NULL, 0);
 	CHECK(imsg_parse(buf, n, 0, &m) == IMSG_OK && imsg_parse(buf, n, 1, &m) == IMSG_ETYPE);
+	/* PING/STATSREQ go to the worker only, PONG/STATSLINE/STATSEND to the parent only */
+	n = imsg_pack(buf, sizeof(buf), IMSG_PING, NULL, 0);
+	CHECK(imsg_parse(buf, n, 0, &m) == IMSG_OK && imsg_parse(buf, n, 1, &m) == IMSG_ETYPE);
+	n = imsg_pack(buf, sizeof(buf), IMSG_STATSREQ, NULL, 0);
+	CHECK(imsg_parse(buf, n, 0, &m) == IMSG_OK && imsg_parse(buf, n, 1, &m) == IMSG_ETYPE);
+	n = imsg_pack(buf, sizeof(buf), IMSG_PONG, NULL, 0);
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_OK && imsg_parse(buf, n, 0, &m) == IMSG_ETYPE);
+	n = imsg_pack(buf, sizeof(buf), IMSG_PONG, "x", 1);
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_EPAYLOAD);
+	n = imsg_pack(buf, sizeof(buf), IMSG_STATSEND, "x", 1);
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_EPAYLOAD);
+	n = imsg_pack(buf, sizeof(buf), IMSG_STATSLINE, "stats a: b=1", 12);
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_OK && m.len == 12 &&
+	    imsg_parse(buf, n, 0, &m) == IMSG_ETYPE);
+	n = imsg_pack(buf, sizeof(buf), IMSG_STATSLINE, NULL, 0);
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_EPAYLOAD);
+	{
+		static char big[IMSG_LOG_MAX + 1];
+
+		memset(big, 'x', sizeof(big));
+		n = imsg_pack(buf, sizeof(buf), IMSG_STATSLINE, big, sizeof(big));
+	}
+	CHECK(imsg_parse(buf, n, 1, &m) == IMSG_EPAYLOAD);
 	/* too big to pack */
 	CHECK(imsg_pack(buf, sizeof(buf), IMSG_LOG, buf, IMSG_MAX) == 0);
 }

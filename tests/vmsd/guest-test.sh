@@ -61,7 +61,32 @@ t "systemctl reload dnsfence: same MainPID, still answered" \
 t "systemctl reload dnsfence-firewall: re-asserts, still loaded, still answered" \
 	sh -c "systemctl reload dnsfence-firewall && dnsfence-firewall status >/dev/null &&
 	       setpriv --reuid 65534 --regid 65534 --clear-groups kdig @198.51.100.2 +retry=0 +timeout=4 a.test | grep -q 192.0.2.1"
-ok "# SKIP watchdog: not implemented (no WatchdogSec; a worker-answered ping needs src/daemon.c)"
+t "dnsfence --stats: the running daemon's counters as a table (answers/answered >= 3)" \
+	sh -c "dnsfence --stats >/tmp/stats && grep -qx answers /tmp/stats &&
+	       [ \$(awk '/^answers\$/ { a = 1; next } /^[^ ]/ { a = 0 } a && \$1 == \"answered\" { print \$2 }' /tmp/stats) -ge 3 ]"
+t "dnsfence --stats as uid 65534: refused (root's only)" \
+	sh -c "setpriv --reuid 65534 --regid 65534 --clear-groups dnsfence -c /dev/null --stats 2>&1 | grep -q \"root's only\""
+# The watchdog (run.sh's drop-in: WatchdogSec=4s): keep-alives arrive while the daemon runs...
+wd0=$(prop dnsfence.service WatchdogTimestampMonotonic)
+sleep 3
+wd1=$(prop dnsfence.service WatchdogTimestampMonotonic)
+t "watchdog: WatchdogUSec=$(prop dnsfence.service WatchdogUSec), keep-alives arriving ($wd0 -> $wd1)" \
+	sh -c "[ $wd0 -gt 0 ] && [ $wd1 -gt $wd0 ]"
+# ...and a daemon stopped whole (every process: SIGSTOP) is killed and restarted.
+main0=$(prop dnsfence.service MainPID)
+systemctl kill -s SIGSTOP dnsfence
+restarted=no
+for i in $(seq 60); do
+	sleep 1
+	if [ "$(prop dnsfence.service NRestarts)" = 1 ] && [ "$(prop dnsfence.service SubState)" = running ]; then
+		restarted=yes; break
+	fi
+done
+t "systemctl kill -s SIGSTOP dnsfence: the watchdog restarts it (after ${i}s; MainPID $main0 -> $(prop dnsfence.service MainPID))" \
+	sh -c "[ $restarted = yes ] && [ $(prop dnsfence.service MainPID) != $main0 ] &&
+	       journalctl -b -u dnsfence --no-pager | grep -q 'Watchdog timeout'"
+t "after the restart: a leaky client's query is answered again" \
+	sh -c "for i in 1 2 3; do setpriv --reuid 65534 --regid 65534 --clear-groups kdig @198.51.100.2 +retry=0 +timeout=4 a.test | grep -q 192.0.2.1 && exit 0; sleep 2; done; exit 1"
 t "systemctl stop dnsfence-firewall: the rules stay, the daemon stops (Requires), queries fail closed" \
 	sh -c "systemctl stop dnsfence-firewall && sleep 1 && dnsfence-firewall status >/dev/null &&
 	       [ \$(systemctl show -P ActiveState dnsfence) = inactive ] &&
