@@ -70,7 +70,7 @@ table_value() {
 	((after == before + 3)) || fail "answered went $before -> $after, want +3"
 	# the same numbers as the SIGUSR1 log line
 	dnsfence_stats
-	[[ $(stat_value answers answered) == "$after" ]] || fail "the log says $(stat_value answers answered)"
+	[[ $(stat_value answered answers) == "$after" ]] || fail "the log says $(stat_value answered answers)"
 }
 
 @test "--stats as another user: refused (root's only), exit 1, counted" {
@@ -107,7 +107,7 @@ table_value() {
 	dnsfence_stop
 	# uid 65534 binds @dnsfence in ws first
 	df_spawn squatter "$DF_WS" "$DF_TMP/squatter.log" setpriv --reuid 65534 --regid 65534 \
-	    --clear-groups python3 -c '
+	    --clear-groups "$DF_PYTHON" -c '
 import socket, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind("\0dnsfence"); s.listen(4); print("bound", flush=True)
