@@ -348,7 +348,6 @@ parent_run(struct parent *p)
 				timeout = (int)(c.deadline - now);
 		}
 		if (quit_at) {
-
 			if (now >= quit_at) {
 				log_warnx("the worker did not exit %d ms after QUIT: killing it",
 				    QUIT_WAIT_MS);

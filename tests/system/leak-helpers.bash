@@ -336,17 +336,29 @@ _leak_pending_full() {
 }
 
 # leak_fill_pending: top the pending table up to max-pending with queries nobody will answer.
+# The state lives longer than one fill (a column of cells outlasts the 60 s timeout), so entries
+# may expire between reading the count and checking it: read, top up, check, up to 3 times.
 leak_fill_pending() {
-	local p
-	p=$(leak_stat pending bounds)
-	[[ $p =~ ^[0-9]+$ ]] || { echo "cannot read dnsfence's pending count"; return 1; }
-	if ((p < LEAK_MAXPENDING)); then
-		ws "$DF_PYTHON" "$LEAK_PY" fill "$DF_NET4" $((LEAK_MAXPENDING - p)) --prefix "f$RANDOM-"
-	fi
-	leak_wait_for _leak_pending_full || {
-		echo "pending table not full (pending=$(leak_stat pending bounds), want $LEAK_MAXPENDING)"
-		return 1
-	}
+	local p try
+	for try in 1 2 3; do
+		p=$(leak_stat pending bounds)
+		[[ $p =~ ^[0-9]+$ ]] || { echo "cannot read dnsfence's pending count"; return 1; }
+		if ((p < LEAK_MAXPENDING)); then
+			ws "$DF_PYTHON" "$LEAK_PY" fill "$DF_NET4" $((LEAK_MAXPENDING - p)) \
+			    --prefix "f$RANDOM-"
+		fi
+		leak_wait_for _leak_pending_full && return 0
+		leak_log "pending table not full after fill $try (pending=$(leak_stat pending bounds))"
+	done
+	echo "pending table not full (pending=$(leak_stat pending bounds), want $LEAK_MAXPENDING)"
+	return 1
+}
+
+# _leak_fresh_fill: dnsfence with a 60 s timeout and a full pending table, and when it was filled.
+_leak_fresh_fill() {
+	DF_TIMEOUT=60s dnsfence_start --max-pending "$LEAK_MAXPENDING" || return 1
+	date +%s >"$DF_TMP/leak-fill-time"
+	leak_fill_pending
 }
 
 _leak_blackhole_ready() { grep -q 'blackhole-socks: listening' "$DF_TMP/blackhole.log" 2>/dev/null; }
@@ -418,8 +430,7 @@ leak_enter() {
 		df_spawn blackhole "$DF_NET" "$DF_TMP/blackhole.log" "$DF_PYTHON" -u "$LEAK_PY" \
 		    blackhole-socks "$DF_NET4" "$DF_SOCKS_PORT"
 		leak_wait_for _leak_blackhole_ready || { echo "blackhole SOCKS not listening"; return 1; }
-		DF_TIMEOUT=60s dnsfence_start --max-pending "$LEAK_MAXPENDING" || return 1
-		leak_fill_pending || return 1
+		_leak_fresh_fill || return 1
 		;;
 	*)
 		echo "unknown state $want"
@@ -463,6 +474,13 @@ leak_check_state() {
 	max-pending-exhausted)
 		leak_dnsfence_live || { echo "dnsfence is not running"; return 1; }
 		df_alive blackhole || { echo "the blackhole SOCKS server died"; return 1; }
+		# The fill's queries expire 60 s after they were sent, and a column of cells takes
+		# longer: past 40 s, a fresh daemon and fill, so none expires during a cell.
+		if (($(date +%s) - $(cat "$DF_TMP/leak-fill-time") > 40)); then
+			echo "# the fill is over 40 s old: a fresh daemon and fill" >&3
+			dnsfence_stop
+			_leak_fresh_fill || return 1
+		fi
 		leak_fill_pending || return 1
 		;;
 	esac

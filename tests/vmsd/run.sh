@@ -17,11 +17,12 @@ need=""
 for p in mmdebstrap qemu-system-x86 e2fsprogs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need="$need $p"
 done
-if [[ -n $need ]]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need \
-		>"$OUT.apt.log" 2>&1 || skip "cannot install$need"
-fi
 mkdir -p "$OUT"
+if [[ -n $need ]]; then
+	{ DEBIAN_FRONTEND=noninteractive apt-get update &&
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need; } \
+		>"$OUT/apt.log" 2>&1 || skip "cannot install$need (see $OUT/apt.log)"
+fi
 ver=$(make -s -C "$REPO" --no-print-directory print-version)
 deb="$REPO/build/deb/dnsfence_${ver}_amd64.deb"
 make -s -C "$REPO" deb >"$OUT/deb.log" 2>&1 || { echo "1..1"; echo "not ok 1 - vmsd: make deb"; exit 1; }
