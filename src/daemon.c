@@ -1192,29 +1192,31 @@ stats_line(struct daemon *d, int reply, const char *fmt, ...)
 static void
 log_stats(struct daemon *d, int reply)
 {
+/* each line to the log, or to the parent (reply): the same text */
+#define STAT(...) stats_line(d, reply, __VA_ARGS__)
 	const struct stats *s = &d->st;
 	uint32_t ready = 0;
 
 	for (uint32_t i = 0; i < d->up.nconns; i++)
 		ready += d->up.conns[i].state == CONN_READY;
-	stats_line(d, reply, "stats capture: captured=%" PRIu64 " malformed=%" PRIu64 " notquery=%" PRIu64
+	STAT("stats capture: captured=%" PRIu64 " malformed=%" PRIu64 " notquery=%" PRIu64
 	    " overruns=%" PRIu64 " errors=%" PRIu64 " spoofed=%" PRIu64 " forwarded=%" PRIu64
 	    " not_internal=%" PRIu64, s->captured, s->malformed, s->notquery, d->overruns,
 	    s->capture_errors, s->spoofed, s->forwarded, s->not_internal);
-	stats_line(d, reply, "stats addresses: local=%u max_local_addresses=%u overflow=%" PRIu64
+	STAT("stats addresses: local=%u max_local_addresses=%u overflow=%" PRIu64
 	    " redumps=%" PRIu64, d->addrs.n, d->addrs.cap, d->addrs.overflow, d->rtnl.redumps);
-	stats_line(d, reply, "stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
+	STAT("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
 	    s->edns_stripped, s->edns_answer_stripped);
-	stats_line(d, reply, "stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " refused=%" PRIu64
+	STAT("stats answers: answered=%" PRIu64 " servfail=%" PRIu64 " refused=%" PRIu64
 	    " truncated=%" PRIu64 " inject_errors=%" PRIu64 " inject_batches=%" PRIu64
 	    " inject_batched=%" PRIu64, s->answered, s->servfail, s->refused, s->truncated,
 	    s->inject_errors, d->inj.batches, d->inj.batched);
-	stats_line(d, reply, "stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
+	STAT("stats bounds: pending=%u pending_peak=%" PRIu64 " max_pending=%u"
 	    " drop_pending=%" PRIu64
 	    " drop_oversize=%" PRIu64 " drop_wbuf=%" PRIu64 " expired=%" PRIu64
 	    " log_dropped=%" PRIu64, d->pend.used, s->pending_peak, d->pend.limit, s->drop_pending,
 	    s->drop_oversize, s->drop_wbuf, s->expired, log_dropped());
-	stats_line(d, reply, "stats upstream: sent=%" PRIu64 " connects=%" PRIu64 " connect_failures=%" PRIu64
+	STAT("stats upstream: sent=%" PRIu64 " connects=%" PRIu64 " connect_failures=%" PRIu64
 	    " conn_lost=%" PRIu64 " resends=%" PRIu64 " bad_answers=%" PRIu64 " ready=%u/%u"
 	    " socks_refused=%" PRIu64, s->sent, s->connects, s->connect_failures, s->conn_lost,
 	    s->resends, s->bad_answers, ready, d->up.nconns, s->socks_refused);
@@ -1222,11 +1224,11 @@ log_stats(struct daemon *d, int reply)
 		const struct upstream_resolver *r = &d->up.res[i];
 		char name[64];
 
-		stats_line(d, reply, "stats resolver %s: sent=%" PRIu64 " answered=%" PRIu64 " failures=%" PRIu64
+		STAT("stats resolver %s: sent=%" PRIu64 " answered=%" PRIu64 " failures=%" PRIu64
 		    " state=%s", config_endpoint_str(&r->ep, name, sizeof(name)), r->sent,
 		    r->answered, r->failures, r->down_until_ms > daemon_now_ms() ? "held-down" : "up");
 	}
-	stats_line(d, reply, "stats policy: onion=%" PRIu64 " exit=%" PRIu64 " localhost=%" PRIu64
+	STAT("stats policy: onion=%" PRIu64 " exit=%" PRIu64 " localhost=%" PRIu64
 	    " mdns=%" PRIu64 " private_ptr=%" PRIu64 " invalid=%" PRIu64 " private_answers=%" PRIu64
 	    " private_removed=%" PRIu64, s->local[POLICY_ONION], s->local[POLICY_EXIT],
 	    s->local[POLICY_LOCALHOST], s->local[POLICY_MDNS], s->local[POLICY_PRIVATE_PTR],
@@ -1236,18 +1238,18 @@ log_stats(struct daemon *d, int reply)
 
 		for (uint32_t i = 0; i < d->up.nslots; i++)
 			keys += d->up.slots[i].used;
-		stats_line(d, reply, "stats isolation: mode=%s keys=%u max_keys=%u drop_keys=%" PRIu64
+		STAT("stats isolation: mode=%s keys=%u max_keys=%u drop_keys=%" PRIu64
 		    " noauth=%" PRIu64, d->cfg.isolate == ISOLATE_HOST ? "host" :
 		    d->cfg.isolate == ISOLATE_UID ? "uid" : "none", keys,
 		    d->up.nslots, s->drop_keys, s->socks_noauth);
 	}
-	stats_line(d, reply, "stats tor: mode=%s onion=%s resolved=%" PRIu64 " nxdomain=%" PRIu64
+	STAT("stats tor: mode=%s onion=%s resolved=%" PRIu64 " nxdomain=%" PRIu64
 	    " failed=%" PRIu64 " fallback=%" PRIu64 " onion_mapped=%" PRIu64 " busy=%u",
 	    d->cfg.mode == MODE_HYBRID ? "hybrid" : d->cfg.mode == MODE_REFUSE ? "refuse" :
 	    "recursor",
 	    d->cfg.onion == ONION_TOR ? "tor" : "nxdomain", s->tor_resolved, s->tor_nxdomain,
 	    s->tor_failed, s->tor_fallback, s->tor_onion, d->res.busy);
-	stats_line(d, reply, "stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
+	STAT("stats tcp: accepted=%" PRIu64 " queries=%" PRIu64 " refused=%" PRIu64
 	    " stalled=%" PRIu64 " overflow=%" PRIu64 " throttled=%" PRIu64 " no_owner=%" PRIu64
 	    " open=%u", s->tcp_accepted, s->tcp_queries, s->tcp_refused, s->tcp_stalled,
 	    s->tcp_overflow, s->tcp_throttled, s->tcp_no_owner, d->ts.nopen);
@@ -1256,7 +1258,7 @@ log_stats(struct daemon *d, int reply)
 
 		if (d->cache_on)
 			cache_stats(&d->cache, &cs);
-		stats_line(d, reply, "stats cache: %s answers=%" PRIu64 " stale_answers=%" PRIu64 " hits=%"
+		STAT("stats cache: %s answers=%" PRIu64 " stale_answers=%" PRIu64 " hits=%"
 		    PRIu64 " misses=%" PRIu64 " stale_hits=%" PRIu64 " stores=%" PRIu64
 		    " uncacheable=%" PRIu64 " evictions=%" PRIu64 " entries=%" PRIu64 "/%u bytes=%"
 		    PRIu64 "/%u", d->cache_on ? "on" : "off", s->cache_answers, s->stale_answers,
@@ -1272,17 +1274,18 @@ log_stats(struct daemon *d, int reply)
 			snprintf(mode, sizeof(mode), "auto");
 		else
 			snprintf(mode, sizeof(mode), "%ums", d->cfg.race_ms);
-		stats_line(d, reply, "stats race: mode=%s delay_ms=%u sent=%" PRIu64 " won=%" PRIu64 " lost=%"
+		STAT("stats race: mode=%s delay_ms=%u sent=%" PRIu64 " won=%" PRIu64 " lost=%"
 		    PRIu64 " skipped=%" PRIu64 " max=%u%%", mode, d->cfg.race_ms ? race_delay(d) : 0,
 		    s->race_sent, s->race_won, s->race_lost, s->race_skipped, d->cfg.race_max);
 	}
 	if (d->aw.on)
-		stats_line(d, reply, "stats audit: events=%" PRIu64 " lost=%" PRIu64 " no_socket=%" PRIu64
+		STAT("stats audit: events=%" PRIu64 " lost=%" PRIu64 " no_socket=%" PRIu64
 		    " nflog_group=%u nflog_packets=%" PRIu64 " nflog_bad=%" PRIu64
 		    " nflog_overruns=%" PRIu64, d->aw.events, d->aw.lost, d->aw.no_socket,
 		    d->aw.group, d->aw.nflog_packets, d->aw.nflog_bad, d->aw.nflog_overruns);
-	stats_line(d, reply, "stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
+	STAT("stats latency: p50_us=%" PRIu64 " p99_us=%" PRIu64 " samples=%" PRIu64,
 	    stats_latency_quantile(s, 0.50), stats_latency_quantile(s, 0.99), s->lat_samples);
+#undef STAT
 }
 
 /* The cache as the configuration says: off, or empty with its bounds. */
