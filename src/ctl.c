@@ -112,8 +112,17 @@ ctl_stats(const char *name, FILE *out)
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		long left = CTL_WAIT_MS - ms_since(&t0);
 		ssize_t n;
+		int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			fprintf(stderr, "dnsfence: control-socket %s: poll: %s\n", name,
+			    strerror(errno));
+			close(fd);
+			return 1;
+		}
+		if (r == 0) {
 			fprintf(stderr, "dnsfence: control-socket %s: no answer within %d ms\n",
 			    name, CTL_WAIT_MS);
 			close(fd);
