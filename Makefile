@@ -27,7 +27,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
-EDGE	 = main log capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
+EDGE	 = main log evl_epoll capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
@@ -73,7 +73,7 @@ $(B)/unit/%: tests/unit/%.c tests/unit/t.h $(PURE_SRC) $(HDRS)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC)
 
 # The upstream write path needs its edges (sockets, log); socketpairs stand in for tunnels.
-UPSTREAM_EDGE = src/upstream.c src/sockio.c src/log.c src/sockdiag.c
+UPSTREAM_EDGE = src/upstream.c src/sockio.c src/log.c src/sockdiag.c src/evl_epoll.c
 $(B)/unit/test_upstream: tests/unit/test_upstream.c tests/unit/t.h $(PURE_SRC) $(UPSTREAM_EDGE) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(UPSTREAM_EDGE)
@@ -89,9 +89,17 @@ $(B)/unit/test_ctl: tests/unit/test_ctl.c tests/unit/t.h src/ctl.c src/ctl.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -o $@ $< src/ctl.c
 
+# The event loop: epoll here; kqueue (the BSDs) over tests/bsd/kqueue_compat.h.
+$(B)/unit/test_evl: tests/unit/test_evl.c tests/unit/t.h src/evl.h src/evl_epoll.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< src/evl_epoll.c
+$(B)/unit/test_evl_kqueue: tests/unit/test_evl_kqueue.c tests/unit/test_evl.c tests/unit/t.h src/evl.h src/evl_kqueue.c tests/bsd/kqueue_compat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -DDNSFENCE_KQUEUE_COMPAT -Itests/bsd -Itests/unit -o $@ $< src/evl_kqueue.c
+
 # The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
 # tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
-DIVERT_EDGE = src/capture_divert.c
+DIVERT_EDGE = src/capture_divert.c src/evl_epoll.c
 $(B)/unit/test_divert: tests/unit/test_divert.c tests/unit/t.h tests/bsd/divert_compat.h $(PURE_SRC) $(DIVERT_EDGE) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -DDNSFENCE_DIVERT_COMPAT -Itests/bsd -o $@ $< $(PURE_SRC) $(DIVERT_EDGE)

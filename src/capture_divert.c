@@ -27,15 +27,10 @@
 #elif defined(__linux__)
 #error "capture_divert.c is for OpenBSD and FreeBSD; Linux tests build it with DNSFENCE_DIVERT_COMPAT"
 #endif
-#ifdef __linux__
-#include <sys/epoll.h>
-#else
-#include <sys/event.h>
-#endif
-
 #include "capture.h"
 #include "capture_divert.h"
 #include "config.h"
+#include "evl.h"
 #include "packet.h"
 
 #ifndef DIVERT_RECVFROM
@@ -57,7 +52,7 @@ struct capture {
 	enum divert_flavor	 flavor;
 	int			 fd4;	/* FreeBSD: both families */
 	int			 fd6;	/* OpenBSD only, else -1 */
-	int			 mux;	/* two sockets: readable when either is (kqueue); else -1 */
+	int			 mux;	/* two sockets: readable when either is (evl); else -1 */
 	uint32_t		 batch;
 	struct divert_counters	 ctr;
 	uint8_t			 buf[DIVERT_BUFSZ + 1];
@@ -257,31 +252,15 @@ capture_inject(struct capture *c, int family, const uint8_t *pkt, size_t len,
 static int
 divert_mux(int fd4, int fd6)
 {
-	int m;
-#ifdef __linux__
-	struct epoll_event ev = { .events = EPOLLIN };
+	int m, e;
 
-	if ((m = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	if ((m = evl_open()) == -1)
 		return -1;
-	ev.data.fd = fd4;
-	if (epoll_ctl(m, EPOLL_CTL_ADD, fd4, &ev) == -1)
-		goto fail;
-	ev.data.fd = fd6;
-	if (epoll_ctl(m, EPOLL_CTL_ADD, fd6, &ev) == -1)
-		goto fail;
-#else
-	struct kevent ev[2];
-
-	if ((m = kqueue()) == -1)
-		return -1;
-	EV_SET(&ev[0], fd4, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	EV_SET(&ev[1], fd6, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	if (kevent(m, ev, 2, NULL, 0, NULL) == -1)
-		goto fail;
-#endif
-	return m;
-fail:
+	if (evl_add(m, fd4, (uint64_t)fd4, EVL_IN) == 0 && evl_add(m, fd6, (uint64_t)fd6, EVL_IN) == 0)
+		return m;
+	e = errno;
 	close(m);
+	errno = e;
 	return -1;
 }
 

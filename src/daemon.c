@@ -1,6 +1,4 @@
 /* daemon.c: the run loop and the path of one query: capture, pending, upstream, inject. */
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -16,15 +14,16 @@
 
 #include "daemon.h"
 #include "dns.h"
+#include "evl.h"
 #include "imsg.h"
 #include "log.h"
 
-#define EV_CAPTURE	1
-#define EV_SIGNAL	2
-#define EV_RTNL		3
-#define EV_IMSG		4
-#define EV_NFLOG	5
-#define MAX_EVENTS	64	/* epoll events handled per wake-up */
+#define TAG_CAPTURE	1	/* event tags below 2^32: UPSTREAM_EV_TAG and the others are above */
+#define TAG_SIGNAL	2
+#define TAG_RTNL	3
+#define TAG_IMSG	4
+#define TAG_NFLOG	5
+#define MAX_EVENTS	EVL_MAXWAIT	/* events handled per wake-up */
 #define RATELIMIT_MS	1000	/* at most one warning of a kind per second */
 
 _Static_assert(POLICY_NVERDICTS <= sizeof(((struct stats *)0)->local) / sizeof(uint64_t),
@@ -1467,7 +1466,7 @@ reload(struct daemon *d, const struct imsg *m)
 		d->reloading = 0;
 		upstream_destroy(&d->up);
 		d->cfg = n;
-		if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret,
+		if (upstream_init(&d->up, &d->cfg, &d->st, d->loop, &ops, d, d->secret,
 		    &d->owner) == -1)
 			fatal("reload: upstream");
 		/* Waiting queries name their slot: each key keeps its slot. */
@@ -1508,13 +1507,13 @@ reload(struct daemon *d, const struct imsg *m)
 static void
 on_signal(struct daemon *d)
 {
-	struct signalfd_siginfo si;
+	int sig;
 
-	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		switch (si.ssi_signo) {
+	while ((sig = evl_signal_next(d->sigfd)) > 0) {
+		switch (sig) {
 		case SIGTERM:
 		case SIGINT:
-			log_info("signal %u: exiting", si.ssi_signo);
+			log_info("signal %d: exiting", sig);
 			d->quit = 1;
 			break;
 		case SIGHUP:
@@ -1590,24 +1589,19 @@ on_imsg(struct daemon *d)
 	}
 }
 
+static void
+watch(struct daemon *d, int fd, uint64_t tag)
+{
+	if (evl_add(d->loop, fd, tag, EVL_IN) == -1)
+		fatal("event loop");
+}
+
 void
 daemon_attach(struct daemon *d, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_IMSG };
-
 	d->imsg_fd = fd;
 	d->aw.chan = fd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
-		fatal("epoll_ctl");
-}
-
-static void
-epoll_add(struct daemon *d, int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
-		fatal("epoll_ctl");
+	watch(d, fd, TAG_IMSG);
 }
 
 /*
@@ -1735,8 +1729,8 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	d->diag.fd = -1;
 	d->imsg_fd = -1;
 	d->cfg = *cfg;
-	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		fatal("epoll_create1");
+	if ((d->loop = evl_open()) == -1)
+		fatal("event loop");
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -1744,8 +1738,8 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		fatal("sigprocmask");
-	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
+	if ((d->sigfd = evl_signals(&set)) == -1)
+		fatal("signal descriptor");
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
 	listen_ports_privileged(&d->cfg);
@@ -1763,7 +1757,7 @@ daemon_open(struct daemon *d, const struct config *cfg)
 		fatalx("%s", err);
 	policy_init(&d->pol, &d->cfg);
 	ngw = gateway_listeners(d, gw);
-	if (tcpserve_open(&d->ts, &d->cfg, gw, ngw, &d->st, d->epfd, &tops, d, err,
+	if (tcpserve_open(&d->ts, &d->cfg, gw, ngw, &d->st, d->loop, &tops, d, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* The SOCKS password of isolated keys: random, per run. */
@@ -1771,26 +1765,26 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	for (size_t i = 0; i < sizeof(raw); i++)
 		snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
 	socks_owner_open(d);
-	if (upstream_init(&d->up, &d->cfg, &d->st, d->epfd, &ops, d, d->secret, &d->owner) == -1)
+	if (upstream_init(&d->up, &d->cfg, &d->st, d->loop, &ops, d, d->secret, &d->owner) == -1)
 		fatal("upstream pool");
 	/* one wait list per isolation slot, and one for queries out to Tor's RESOLVE */
 	if (pending_init(&d->pend, d->cfg.max_pending, d->up.nslots + 1) == -1)
 		fatal("pending table");
-	if (resolve_init(&d->res, &d->cfg, &d->st, d->epfd, &rops, d, &d->owner) == -1)
+	if (resolve_init(&d->res, &d->cfg, &d->st, d->loop, &rops, d, &d->owner) == -1)
 		fatal("resolve pool");
 	cache_open(d);
 	/* race: one due time per pending slot at most */
 	d->race_cap = d->pend.cap;
 	if ((d->race = calloc(d->race_cap, sizeof(*d->race))) == NULL)
 		fatal("race ring");
-	epoll_add(d, capture_fd(d->cap), EV_CAPTURE);
-	epoll_add(d, d->sigfd, EV_SIGNAL);
-	epoll_add(d, rtnl_fd(&d->rtnl), EV_RTNL);
+	watch(d, capture_fd(d->cap), TAG_CAPTURE);
+	watch(d, d->sigfd, TAG_SIGNAL);
+	watch(d, rtnl_fd(&d->rtnl), TAG_RTNL);
 	if (auditw_open(&d->aw, d->cfg.audit_log[0] != '\0', (uint16_t)d->cfg.nflog_group, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (d->aw.on) {
-		epoll_add(d, d->aw.nflog_fd, EV_NFLOG);
+		watch(d, d->aw.nflog_fd, TAG_NFLOG);
 		if (d->diag.fd == -1)
 			log_warnx("audit: no sock_diag: events are logged with their uid only");
 		else if ((e = sockdiag_udp_supported(&d->diag, IPPROTO_UDP)) != 0)
@@ -1803,7 +1797,7 @@ daemon_open(struct daemon *d, const struct config *cfg)
 int
 daemon_run(struct daemon *d)
 {
-	struct epoll_event evs[MAX_EVENTS];
+	struct evl_event evs[MAX_EVENTS];
 	char sk[64];
 
 	log_info("ready: queue %u, mark 0x%x, socks %s, %zu resolver(s)",
@@ -1829,40 +1823,40 @@ daemon_run(struct daemon *d)
 			timeout = 0;
 		else
 			timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
-		if ((n = epoll_wait(d->epfd, evs, MAX_EVENTS, timeout)) == -1) {
+		if ((n = evl_wait(d->loop, evs, MAX_EVENTS, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal("epoll_wait");
+			fatal("waiting for events");
 		}
 		now = daemon_now_ms();
 		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64 & ~0xffffffffull;
-			uint32_t idx = (uint32_t)evs[i].data.u64;
+			uint64_t tag = evs[i].tag & ~0xffffffffull;
+			uint32_t idx = (uint32_t)evs[i].tag;
 
-			if (evs[i].data.u64 == EV_CAPTURE) {
+			if (evs[i].tag == TAG_CAPTURE) {
 				if (capture_read(d->cap, on_packet, d, &d->overruns) == -1) {
 					d->st.capture_errors++;
 					if (rl_ok(&d->rl_capture, now))
 						log_warn("reading NFQUEUE %u", d->cfg.queue);
 				}
-			} else if (evs[i].data.u64 == EV_SIGNAL)
+			} else if (evs[i].tag == TAG_SIGNAL)
 				on_signal(d);
-			else if (evs[i].data.u64 == EV_IMSG)
+			else if (evs[i].tag == TAG_IMSG)
 				on_imsg(d);
-			else if (evs[i].data.u64 == EV_NFLOG)
+			else if (evs[i].tag == TAG_NFLOG)
 				(void)auditw_nflog_read(&d->aw, &d->diag, auditw_realtime_ms());
-			else if (evs[i].data.u64 == EV_RTNL) {
+			else if (evs[i].tag == TAG_RTNL) {
 				if (rtnl_read(&d->rtnl, &d->addrs) == -1 && rl_ok(&d->rl_capture, now))
 					log_warn("reading address changes");
 			}
 			else if (tag == UPSTREAM_EV_TAG)
-				upstream_event(&d->up, (int32_t)idx, evs[i].events, now);
+				upstream_event(&d->up, (int32_t)idx, evs[i].what, now);
 			else if (tag == TCPSERVE_LISTEN_TAG)
 				tcpserve_accept(&d->ts, idx, now);
 			else if (tag == TCPSERVE_CLIENT_TAG)
-				tcpserve_event(&d->ts, (int32_t)idx, evs[i].events, now);
+				tcpserve_event(&d->ts, (int32_t)idx, evs[i].what, now);
 			else if (tag == RESOLVE_EV_TAG)
-				resolve_event(&d->res, idx, evs[i].events, now);
+				resolve_event(&d->res, idx, evs[i].what, now);
 		}
 	}
 	return 0;
@@ -1902,5 +1896,5 @@ daemon_forget(struct daemon *d)
 	free(d->race);
 	d->race = NULL;
 	close(d->sigfd);
-	close(d->epfd);
+	close(d->loop);
 }

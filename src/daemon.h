@@ -54,7 +54,7 @@ struct daemon {
 	uint32_t		 race_cap, race_head, race_n;
 	uint32_t		 race_tokens;	/* budget: race-max per query sent, 100 per race */
 	struct rnd		 rnd;
-	int			 epfd;
+	int			 loop;
 	int			 sigfd;
 	int			 quit;
 	int			 reloading;	/* connections closed by a reload: no retry used */
@@ -66,7 +66,7 @@ struct daemon {
 	char			 secret[33];	/* SOCKS password of isolated keys, per run */
 };
 
-/* Open the queue, raw sockets, epoll, signals. Errors are fatal, with a clear message. */
+/* Open the queue, raw sockets, the event loop, signals. Errors are fatal, with a clear message. */
 void	daemon_open(struct daemon *, const struct config *);
 /* The worker: its channel to the parent (configuration, signals as messages; EOF = exit). */
 void	daemon_attach(struct daemon *, int imsg_fd);

@@ -1,5 +1,4 @@
 /* parent.c: the privileged parent's loop. See parent.h. */
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "evl.h"
 #include "imsg.h"
 #include "log.h"
 #include "notify.h"
@@ -309,14 +309,13 @@ parent_run(struct parent *p)
 	sigset_t set = parent_set();
 	uint64_t quit_at = 0, next_warn = 0, next_ping = 0;
 	static struct ctl c;
-	int sfd, st;
+	int sfd, sig, st;
 
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+	if ((sfd = evl_signals(&set)) == -1)
+		fatal("signal descriptor");
 	for (;;) {
 		struct pollfd pfd[3] = { { p->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
 		    { p->ctl, POLLIN, 0 } };
-		struct signalfd_siginfo si;
 		int timeout = auditp_flush(p->audit, now_ms());
 		uint64_t now = now_ms();
 		pid_t w;
@@ -370,8 +369,8 @@ parent_run(struct parent *p)
 				return 1;
 			return exit_status(st);
 		}
-		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			switch (si.ssi_signo) {
+		while ((sig = evl_signal_next(sfd)) > 0) {
+			switch (sig) {
 			case SIGTERM:
 			case SIGINT:
 				if (quit_at == 0) {

@@ -1,5 +1,4 @@
 /* resolve.c: Tor RESOLVE/RESOLVE_PTR over one-shot SOCKS connections. */
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,19 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evl.h"
 #include "log.h"
 #include "resolve.h"
 #include "sockio.h"
 
 int
-resolve_init(struct resolve *r, const struct config *cfg, struct stats *st, int epfd,
+resolve_init(struct resolve *r, const struct config *cfg, struct stats *st, int loop,
     const struct resolve_ops *ops, void *arg, struct socks_owner *owner)
 {
 	memset(r, 0, sizeof(*r));
 	r->owner = owner;
 	r->cfg = cfg;
 	r->st = st;
-	r->epfd = epfd;
+	r->loop = loop;
 	r->ops = *ops;
 	r->arg = arg;
 	r->n = cfg->max_resolves;
@@ -36,7 +36,7 @@ rc_close(struct resolve *r, struct resolve_conn *c)
 {
 	if (c->fd == -1)
 		return;
-	(void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	(void)evl_del(r->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	r->busy--;
@@ -72,7 +72,6 @@ resolve_start(struct resolve *r, const struct socks5 *init, uint16_t tag, uint64
 {
 	const struct endpoint *sp = &r->cfg->socks;
 	struct sockaddr_storage ss;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 	struct resolve_conn *c = NULL;
 	socklen_t sl = sockio_addr(sp, &ss);
 	int one = 1;
@@ -95,9 +94,8 @@ resolve_start(struct resolve *r, const struct socks5 *init, uint16_t tag, uint64
 	c->rlen = c->wlen = 0;
 	c->tag = tag;
 	c->deadline_ms = deadline;
-	ev.data.u64 = RESOLVE_EV_TAG | (uint32_t)(c - r->rc);
 	if ((connect(c->fd, (struct sockaddr *)&ss, sl) == -1 && errno != EINPROGRESS) ||
-	    epoll_ctl(r->epfd, EPOLL_CTL_ADD, c->fd, &ev) == -1) {
+	    evl_add(r->loop, c->fd, RESOLVE_EV_TAG | (uint32_t)(c - r->rc), EVL_IN | EVL_OUT) == -1) {
 		rc_close(r, c);
 		return -1;
 	}
@@ -127,12 +125,11 @@ resolve_event(struct resolve *r, uint32_t slot, uint32_t events, uint64_t now)
 		return;
 	c = &r->rc[slot];
 	if (!c->connected) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = RESOLVE_EV_TAG | slot };
 		char why[192];
 		int err = 0;
 		socklen_t el = sizeof(err);
 
-		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (!(events & (EVL_OUT | EVL_ERR)))
 			return;
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0) {
 			rc_done(r, c, 0);
@@ -144,7 +141,7 @@ resolve_event(struct resolve *r, uint32_t slot, uint32_t events, uint64_t now)
 			rc_done(r, c, 0);
 			return;
 		}
-		if (epoll_ctl(r->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1 || rc_write(c) == -1) {
+		if (evl_mod(r->loop, c->fd, RESOLVE_EV_TAG | slot, EVL_IN) == -1 || rc_write(c) == -1) {
 			rc_done(r, c, 0);
 			return;
 		}

@@ -14,7 +14,7 @@
 #include "socks5.h"
 #include "stats.h"
 
-#define RESOLVE_EV_TAG	(4ull << 32)	/* epoll data: tag | slot */
+#define RESOLVE_EV_TAG	(4ull << 32)	/* event tag: tag | slot */
 #define RESOLVE_ID_BASE	(1 << 24)	/* pending entries name a resolve as BASE + slot */
 
 struct resolve_conn {
@@ -37,7 +37,7 @@ struct resolve_ops {
 struct resolve {
 	const struct config	*cfg;
 	struct stats		*st;
-	int			 epfd;
+	int			 loop;
 	struct resolve_conn	*rc;
 	uint32_t		 n;		/* max-resolves */
 	uint32_t		 busy;
@@ -46,7 +46,7 @@ struct resolve {
 	struct socks_owner	*owner;		/* who may hold the SOCKS port */
 };
 
-int	resolve_init(struct resolve *, const struct config *, struct stats *, int epfd,
+int	resolve_init(struct resolve *, const struct config *, struct stats *, int loop,
 	    const struct resolve_ops *, void *arg, struct socks_owner *owner);
 void	resolve_destroy(struct resolve *);
 

@@ -1,5 +1,4 @@
 /* tcpserve.c: RFC 7766 TCP DNS server side for redirected TCP/53 connections. */
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "evl.h"
 #include "log.h"
 #include "sockio.h"
 #include "tcpserve.h"
@@ -25,10 +25,7 @@ static void
 listeners_pause(struct tcpserve *ts, uint64_t until)
 {
 	for (size_t i = 0; i < ts->nlisten; i++) {
-		struct epoll_event ev = { .events = until ? 0 : EPOLLIN };
-
-		ev.data.u64 = TCPSERVE_LISTEN_TAG | i;
-		(void)epoll_ctl(ts->epfd, EPOLL_CTL_MOD, ts->lfd[i], &ev);
+		(void)evl_mod(ts->loop, ts->lfd[i], TCPSERVE_LISTEN_TAG | i, until ? 0 : EVL_IN);
 	}
 	ts->paused_until_ms = until;
 }
@@ -55,7 +52,6 @@ listen_one(struct tcpserve *ts, const struct endpoint *ep, const char *ifname, u
     int optional, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	struct epoll_event ev = { .events = EPOLLIN };
 	char name[64];
 	int one = 1, fd;
 	socklen_t sl = sockio_addr(ep, &ss);
@@ -101,9 +97,8 @@ listen_one(struct tcpserve *ts, const struct endpoint *ep, const char *ifname, u
 		close(fd);
 		return -1;
 	}
-	ev.data.u64 = TCPSERVE_LISTEN_TAG | ts->nlisten;
-	if (epoll_ctl(ts->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		snprintf(err, errlen, "listen-tcp %s: epoll: %s", name, strerror(errno));
+	if (evl_add(ts->loop, fd, TCPSERVE_LISTEN_TAG | ts->nlisten, EVL_IN) == -1) {
+		snprintf(err, errlen, "listen-tcp %s: event loop: %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -114,13 +109,13 @@ listen_one(struct tcpserve *ts, const struct endpoint *ep, const char *ifname, u
 
 int
 tcpserve_open(struct tcpserve *ts, const struct config *cfg, const struct tcpserve_bind *gw,
-    size_t ngw, struct stats *st, int epfd, const struct tcpserve_ops *ops, void *arg,
+    size_t ngw, struct stats *st, int loop, const struct tcpserve_ops *ops, void *arg,
     char *err, size_t errlen)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->cfg = cfg;
 	ts->st = st;
-	ts->epfd = epfd;
+	ts->loop = loop;
 	ts->ops = *ops;
 	ts->arg = arg;
 	ts->ncl = cfg->max_tcp_clients;
@@ -145,7 +140,7 @@ client_close(struct tcpserve *ts, struct tcp_client *c)
 {
 	if (c->fd == -1)
 		return;
-	(void)epoll_ctl(ts->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	(void)evl_del(ts->loop, c->fd);
 	close(c->fd);
 	free(c->rbuf);
 	free(c->wbuf);
@@ -160,13 +155,13 @@ client_close(struct tcpserve *ts, struct tcp_client *c)
 }
 
 static int
-client_epoll(struct tcpserve *ts, struct tcp_client *c, int op, int out)
+client_watch(struct tcpserve *ts, struct tcp_client *c, int add, int out)
 {
-	struct epoll_event ev = { .events = (c->paused ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0) };
+	uint64_t tag = TCPSERVE_CLIENT_TAG | (uint32_t)(c - ts->cl);
+	unsigned want = (c->paused ? 0 : EVL_IN) | (out ? EVL_OUT : 0);
 
-	ev.data.u64 = TCPSERVE_CLIENT_TAG | (uint32_t)(c - ts->cl);
 	c->want_out = out;
-	return epoll_ctl(ts->epfd, op, c->fd, &ev);
+	return add ? evl_add(ts->loop, c->fd, tag, want) : evl_mod(ts->loop, c->fd, tag, want);
 }
 
 void
@@ -230,7 +225,7 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 		}
 		c->active_ms = now;
 		ts->st->tcp_accepted++;
-		if (client_epoll(ts, c, EPOLL_CTL_ADD, 0) == -1)
+		if (client_watch(ts, c, 1, 0) == -1)
 			client_close(ts, c);
 	}
 }
@@ -242,7 +237,7 @@ client_flush(struct tcpserve *ts, struct tcp_client *c)
 		client_close(ts, c);
 		return;
 	}
-	if ((c->wlen > 0) != c->want_out && client_epoll(ts, c, EPOLL_CTL_MOD, c->wlen > 0) == -1)
+	if ((c->wlen > 0) != c->want_out && client_watch(ts, c, 0, c->wlen > 0) == -1)
 		client_close(ts, c);
 }
 
@@ -308,7 +303,7 @@ client_frames(struct tcpserve *ts, struct tcp_client *c, uint64_t now)
 		if (pause)
 			ts->st->tcp_throttled++;
 		c->paused = pause;
-		if (client_epoll(ts, c, EPOLL_CTL_MOD, c->want_out) == -1) {
+		if (client_watch(ts, c, 0, c->want_out) == -1) {
 			client_close(ts, c);
 			return -1;
 		}
@@ -327,14 +322,14 @@ tcpserve_event(struct tcpserve *ts, int32_t slot, uint32_t events, uint64_t now)
 		return;
 	c = &ts->cl[slot];
 	gen = c->gen;
-	if (c->fd != -1 && (events & EPOLLOUT))
+	if (c->fd != -1 && (events & EVL_OUT))
 		client_flush(ts, c);
 	if (c->fd == -1 || c->gen != gen || c->paused ||
-	    !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	    !(events & (EVL_IN | EVL_ERR)))
 		return;
 	/*
 	 * One read per wake-up: a client that writes without end gets its turn like every
-	 * other ready socket (epoll hands them out in turn), and UDP queries are read between.
+	 * other ready socket (the loop hands them out in turn), and UDP queries are read between.
 	 */
 	do
 		n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);

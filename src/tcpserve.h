@@ -12,9 +12,9 @@
 #include "config.h"
 #include "stats.h"
 
-#define TCPSERVE_LISTEN_TAG	(2ull << 32)	/* epoll data: tag | listener index */
+#define TCPSERVE_LISTEN_TAG	(2ull << 32)	/* event tag: tag | listener index */
 #define TCPSERVE_MAX_GW	32	/* listeners on gateway interfaces' addresses */
-#define TCPSERVE_CLIENT_TAG	(3ull << 32)	/* epoll data: tag | client slot */
+#define TCPSERVE_CLIENT_TAG	(3ull << 32)	/* event tag: tag | client slot */
 
 struct tcp_client {
 	int		 fd;		/* -1: slot free */
@@ -58,7 +58,7 @@ struct tcpserve_bind {
 struct tcpserve {
 	const struct config	*cfg;
 	struct stats		*st;
-	int			 epfd;
+	int			 loop;
 	int			 lfd[CONFIG_MAX_LISTEN + TCPSERVE_MAX_GW];
 	uint32_t		 lif[CONFIG_MAX_LISTEN + TCPSERVE_MAX_GW];	/* 0: lo */
 	size_t			 nlisten;
@@ -75,7 +75,7 @@ struct tcpserve {
  * unreachable from any other). err names the address.
  */
 int	tcpserve_open(struct tcpserve *, const struct config *, const struct tcpserve_bind *gw,
-	    size_t ngw, struct stats *, int epfd, const struct tcpserve_ops *, void *arg,
+	    size_t ngw, struct stats *, int loop, const struct tcpserve_ops *, void *arg,
 	    char *err, size_t errlen);
 void	tcpserve_accept(struct tcpserve *, uint32_t listener, uint64_t now_ms);
 void	tcpserve_event(struct tcpserve *, int32_t slot, uint32_t events, uint64_t now_ms);

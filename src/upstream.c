@@ -1,5 +1,4 @@
 /* upstream.c: non-blocking TCP connections through SOCKS5 to the resolvers. */
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "evl.h"
 #include "log.h"
 #include "sockio.h"
 #include "upstream.h"
@@ -34,14 +34,14 @@ upstream_state_name(enum conn_state s)
 }
 
 int
-upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, int epfd,
+upstream_init(struct upstream *up, const struct config *cfg, struct stats *st, int loop,
     const struct upstream_ops *ops, void *arg, const char *secret, struct socks_owner *owner)
 {
 	memset(up, 0, sizeof(*up));
 	up->owner = owner;
 	up->cfg = cfg;
 	up->st = st;
-	up->epfd = epfd;
+	up->loop = loop;
 	up->ops = *ops;
 	up->arg = arg;
 	snprintf(up->secret, sizeof(up->secret), "%s", secret);
@@ -156,7 +156,7 @@ static void
 conn_release(struct upstream *up, struct upstream_conn *c)
 {
 	if (c->fd != -1) {
-		(void)epoll_ctl(up->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		(void)evl_del(up->loop, c->fd);
 		close(c->fd);
 	}
 	c->fd = -1;
@@ -245,13 +245,13 @@ conn_close_quiet(struct upstream *up, struct upstream_conn *c, uint64_t now)
 }
 
 static int
-conn_epoll(struct upstream *up, struct upstream_conn *c, int op, int out)
+conn_watch(struct upstream *up, struct upstream_conn *c, int add, int out)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0) };
+	uint64_t tag = UPSTREAM_EV_TAG | (uint32_t)c->id;
+	unsigned want = EVL_IN | (out ? EVL_OUT : 0);
 
-	ev.data.u64 = UPSTREAM_EV_TAG | (uint32_t)c->id;
 	c->want_out = out;
-	return epoll_ctl(up->epfd, op, c->fd, &ev);
+	return add ? evl_add(up->loop, c->fd, tag, want) : evl_mod(up->loop, c->fd, tag, want);
 }
 
 static void
@@ -283,11 +283,11 @@ conn_open(struct upstream *up, struct upstream_conn *c, uint64_t now)
 		conn_fail(up, c, now, "connect to SOCKS port", errno);
 		return;
 	}
-	if (conn_epoll(up, c, EPOLL_CTL_ADD, 1) == -1)
-		conn_fail(up, c, now, "epoll", errno);
+	if (conn_watch(up, c, 1, 1) == -1)
+		conn_fail(up, c, now, "event loop", errno);
 }
 
-/* Try to hand the kernel what is queued; EPOLLOUT only while something is left. */
+/* Try to hand the kernel what is queued; EVL_OUT only while something is left. */
 static int
 conn_flush(struct upstream *up, struct upstream_conn *c, uint64_t now)
 {
@@ -295,8 +295,8 @@ conn_flush(struct upstream *up, struct upstream_conn *c, uint64_t now)
 		conn_fail(up, c, now, "send", errno);
 		return -1;
 	}
-	if ((c->wlen > 0) != c->want_out && conn_epoll(up, c, EPOLL_CTL_MOD, c->wlen > 0) == -1) {
-		conn_fail(up, c, now, "epoll", errno);
+	if ((c->wlen > 0) != c->want_out && conn_watch(up, c, 0, c->wlen > 0) == -1) {
+		conn_fail(up, c, now, "event loop", errno);
 		return -1;
 	}
 	return 0;
@@ -460,13 +460,13 @@ upstream_event(struct upstream *up, int32_t id, uint32_t events, uint64_t now)
 	if (c->fd == -1)
 		return;
 	if (c->state == CONN_CONNECTING) {
-		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		if (events & (EVL_OUT | EVL_ERR))
 			conn_connected(up, c, now);
 		return;
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+	if (events & (EVL_IN | EVL_ERR))
 		conn_read(up, c, now);
-	if (c->fd != -1 && (events & EPOLLOUT))
+	if (c->fd != -1 && (events & EVL_OUT))
 		(void)conn_flush(up, c, now);
 }
 
@@ -577,7 +577,7 @@ upstream_flush(struct upstream *up, uint64_t now)
 				continue;
 			c->dirty = 0;
 			if (c->state == CONN_READY && !c->want_out)
-				(void)conn_flush(up, c, now);	/* a backlog drains on EPOLLOUT */
+				(void)conn_flush(up, c, now);	/* a backlog drains on EVL_OUT */
 		}
 	}
 }

@@ -33,7 +33,7 @@ struct upstream_conn {
 	uint8_t			*wbuf;		/* queued bytes not yet accepted by the kernel */
 	size_t			 wlen;
 	size_t			 wcap;		/* wbuf's size, fixed when it was allocated */
-	int			 want_out;	/* registered for EPOLLOUT */
+	int			 want_out;	/* registered for EVL_OUT */
 	int			 dirty;		/* queries queued since the last flush */
 	uint32_t		 inflight;
 	uint32_t		 timeouts;	/* queries unanswered in a row on it */
@@ -93,7 +93,7 @@ struct upstream_ops {
 struct upstream {
 	const struct config		*cfg;
 	struct stats			*st;
-	int				 epfd;
+	int				 loop;
 	struct upstream_conn		*conns;
 	uint32_t			 nconns;
 	struct upstream_slot		*slots;
@@ -110,14 +110,14 @@ struct upstream {
 	struct socks_owner		*owner;		/* who may hold the SOCKS port */
 };
 
-/* epoll data for an upstream connection: UPSTREAM_EV_TAG | id */
+/* the event tag of an upstream connection: UPSTREAM_EV_TAG | id */
 #define UPSTREAM_EV_TAG		(1ull << 32)
 
 /*
  * secret: the per-run random SOCKS password for isolated keys (32 hex digits). owner is
  * checked on every connection before a byte is sent on it.
  */
-int	upstream_init(struct upstream *, const struct config *, struct stats *, int epfd,
+int	upstream_init(struct upstream *, const struct config *, struct stats *, int loop,
 	    const struct upstream_ops *, void *arg, const char *secret, struct socks_owner *owner);
 
 /*
@@ -157,7 +157,7 @@ void	upstream_done(struct upstream *, int32_t conn, int answered);
 /* A query on conn got no answer in time: counts against the resolver. */
 void	upstream_timeout(struct upstream *, int32_t conn, uint64_t now_ms);
 
-/* epoll events for conn. */
+/* evl events (EVL_IN, EVL_OUT, EVL_ERR) for conn. */
 void	upstream_event(struct upstream *, int32_t conn, uint32_t events, uint64_t now_ms);
 
 /*

@@ -3,13 +3,13 @@
  * Not pure: it links upstream.c and its edges, and uses real (local, unnamed) sockets.
  */
 #define T_SUITE "upstream"
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "t.h"
+#include "evl.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -62,7 +62,7 @@ static int
 harness_init(struct harness *h, struct config *cfg, struct stats *st, struct socks_owner *so)
 {
 	char err[CONFIG_ERRLEN];
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	int loop = evl_open();
 
 	memset(h, 0, sizeof(*h));
 	memset(st, 0, sizeof(*st));
@@ -73,9 +73,9 @@ harness_init(struct harness *h, struct config *cfg, struct stats *st, struct soc
 	if (config_set(cfg, "isolate", "none", "t", 1, err, sizeof(err)) == -1 ||
 	    config_set(cfg, "resolver", "192.0.2.1", "t", 1, err, sizeof(err)) == -1 ||
 	    config_set(cfg, "connections", "3", "t", 1, err, sizeof(err)) == -1 ||
-	    config_finish(cfg, err, sizeof(err)) == -1 || epfd == -1)
+	    config_finish(cfg, err, sizeof(err)) == -1 || loop == -1)
 		return -1;
-	if (upstream_init(&h->up, cfg, st, epfd, &ops, h, "secret", so) == -1 ||
+	if (upstream_init(&h->up, cfg, st, loop, &ops, h, "secret", so) == -1 ||
 	    h->up.nconns != NCONN)
 		return -1;
 	for (int i = 0; i < NCONN; i++) {
@@ -92,8 +92,7 @@ harness_init(struct harness *h, struct config *cfg, struct stats *st, struct soc
 		c->rbuf = malloc(2 + 65535);
 		if (c->wbuf == NULL || c->rbuf == NULL)
 			return -1;
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = UPSTREAM_EV_TAG | (uint32_t)i };
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		if (evl_add(loop, c->fd, UPSTREAM_EV_TAG | (uint32_t)i, EVL_IN) == -1)
 			return -1;
 	}
 	return 0;
@@ -102,13 +101,13 @@ harness_init(struct harness *h, struct config *cfg, struct stats *st, struct soc
 static void
 harness_done(struct harness *h)
 {
-	int epfd = h->up.epfd;
+	int loop = h->up.loop;
 
 	for (int i = 0; i < NCONN; i++)
 		if (h->peer[i] != -1)
 			close(h->peer[i]);
 	upstream_destroy(&h->up);
-	close(epfd);
+	close(loop);
 }
 
 /* Bytes waiting at the peer end of conn i (read and discarded). */

@@ -1,0 +1,155 @@
+/*
+ * evl_kqueue.c: evl.h on OpenBSD and FreeBSD: kqueue(2). Each descriptor has a read and a
+ * write filter, both always registered (disabled when not wanted), so evl_mod and evl_del
+ * never meet a missing one; the tag rides in udata. Signals: a second kqueue watching
+ * EVFILT_SIGNAL, which records a signal even while it is blocked; a kqueue descriptor is
+ * readable while it holds events, so the loop and poll(2) can wait on it.
+ *
+ * Not yet run on a BSD kernel: tested on Linux through tests/bsd/kqueue_compat.h.
+ */
+#include <sys/types.h>
+#include <sys/time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef DNSFENCE_KQUEUE_COMPAT
+#include "kqueue_compat.h"	/* tests only: Linux stands in for a BSD */
+#elif defined(__linux__)
+#error "evl_kqueue.c is for the BSDs; Linux tests build it with DNSFENCE_KQUEUE_COMPAT"
+#else
+#include <sys/event.h>
+#endif
+
+#include "evl.h"
+
+/* The tag is a 64-bit value kept in udata (a pointer). */
+_Static_assert(sizeof(void *) >= sizeof(uint64_t), "evl_kqueue.c needs 64-bit pointers");
+
+static int
+new_kqueue(void)
+{
+	int kq;
+
+	if ((kq = kqueue()) == -1)
+		return -1;
+	if (fcntl(kq, F_SETFD, FD_CLOEXEC) == -1) {
+		int e = errno;
+
+		close(kq);
+		errno = e;
+		return -1;
+	}
+	return kq;
+}
+
+int
+evl_open(void)
+{
+	return new_kqueue();
+}
+
+int
+evl_add(int loop, int fd, uint64_t tag, unsigned want)
+{
+	struct kevent ch[2];
+	void *udata = (void *)(uintptr_t)tag;
+
+	EV_SET(&ch[0], fd, EVFILT_READ, EV_ADD | (want & EVL_IN ? EV_ENABLE : EV_DISABLE), 0, 0,
+	    udata);
+	EV_SET(&ch[1], fd, EVFILT_WRITE, EV_ADD | (want & EVL_OUT ? EV_ENABLE : EV_DISABLE), 0,
+	    0, udata);
+	return kevent(loop, ch, 2, NULL, 0, NULL) == -1 ? -1 : 0;
+}
+
+int
+evl_mod(int loop, int fd, uint64_t tag, unsigned want)
+{
+	return evl_add(loop, fd, tag, want);	/* EV_ADD on a registered filter updates it */
+}
+
+int
+evl_del(int loop, int fd)
+{
+	struct kevent ch[2];
+
+	EV_SET(&ch[0], fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	EV_SET(&ch[1], fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
+	return kevent(loop, ch, 2, NULL, 0, NULL) == -1 ? -1 : 0;
+}
+
+int
+evl_wait(int loop, struct evl_event *out, int max, int timeout_ms)
+{
+	struct kevent kev[EVL_MAXWAIT];
+	struct timespec ts, *tp = NULL;
+	int n, m = 0;
+
+	if (max > EVL_MAXWAIT)
+		max = EVL_MAXWAIT;
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tp = &ts;
+	}
+	if ((n = kevent(loop, NULL, 0, kev, max, tp)) == -1)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		uint64_t tag = (uint64_t)(uintptr_t)kev[i].udata;
+		unsigned what;
+		int j;
+
+		if (kev[i].flags & EV_ERROR)
+			what = EVL_ERR;
+		else if (kev[i].filter == EVFILT_READ)
+			what = EVL_IN | (kev[i].flags & EV_EOF && kev[i].fflags != 0 ? EVL_ERR : 0);
+		else if (kev[i].filter == EVFILT_WRITE)
+			what = EVL_OUT | (kev[i].flags & EV_EOF ? EVL_ERR : 0);
+		else
+			continue;
+		for (j = 0; j < m && out[j].tag != tag; j++)
+			;
+		if (j == m)
+			out[m++] = (struct evl_event){ tag, 0 };
+		out[j].what |= what;
+	}
+	return m;
+}
+
+int
+evl_signals(const sigset_t *set)
+{
+	struct kevent ch;
+	int kq;
+
+	if ((kq = new_kqueue()) == -1)
+		return -1;
+	for (int s = 1; s < NSIG; s++) {
+		if (sigismember(set, s) != 1)
+			continue;
+		EV_SET(&ch, s, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
+		if (kevent(kq, &ch, 1, NULL, 0, NULL) == -1) {
+			int e = errno;
+
+			close(kq);
+			errno = e;
+			return -1;
+		}
+	}
+	return kq;
+}
+
+int
+evl_signal_next(int sigfd)
+{
+	struct kevent ev;
+	struct timespec zero = { 0, 0 };
+	int n;
+
+	if ((n = kevent(sigfd, NULL, 0, &ev, 1, &zero)) == -1)
+		return -1;
+	return n == 1 && ev.filter == EVFILT_SIGNAL ? (int)ev.ident : 0;
+}
