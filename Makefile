@@ -97,6 +97,15 @@ $(B)/unit/test_evl_kqueue: tests/unit/test_evl_kqueue.c tests/unit/test_evl.c te
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -DDNSFENCE_KQUEUE_COMPAT -Itests/bsd -Itests/unit -o $@ $< src/evl_kqueue.c
 
+# The address table from getifaddrs (the BSDs' way) against rtnetlink's; the BSDs' routing
+# socket reader over tests/bsd/route_compat.h.
+$(B)/unit/test_ifaddr: tests/unit/test_ifaddr.c tests/unit/t.h $(PURE_SRC) src/ifaddr.c src/rtnl.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) src/ifaddr.c src/rtnl.c $(shell pkg-config --libs libmnl)
+$(B)/unit/test_rtsock: tests/unit/test_rtsock.c tests/unit/t.h tests/bsd/route_compat.h $(PURE_SRC) src/ifaddr.c src/rtsock.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -DDNSFENCE_RTSOCK_COMPAT -Itests/bsd -o $@ $< $(PURE_SRC) src/ifaddr.c src/rtsock.c
+
 # The BSD divert backend, on Linux: BSD constants and an emulated divert socket from
 # tests/bsd/divert_compat.h (docs/bsd.md). Not linked into the Linux daemon.
 DIVERT_EDGE = src/capture_divert.c src/evl_epoll.c

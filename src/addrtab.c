@@ -22,6 +22,7 @@ addrtab_init(struct addrtab *t, uint32_t cap)
 		return -1;
 	}
 	t->cap = cap;
+	t->lo = ADDRTAB_LO_IFINDEX;
 	return 0;
 }
 
@@ -116,7 +117,7 @@ addrtab_is_local(const struct addrtab *t, int family, const uint8_t *addr)
 		 * An IPv4 prefix on lo is local as a whole, as the kernel's local route for it
 		 * says (AnyIP); an IPv6 one is not: only its own address is.
 		 */
-		if (family == AF_INET && e->ifindex == ADDRTAB_LO_IFINDEX &&
+		if (family == AF_INET && e->ifindex == t->lo &&
 		    in_prefix(addr, e->addr, e->prefixlen))
 			return 1;
 	}
@@ -126,7 +127,7 @@ addrtab_is_local(const struct addrtab *t, int family, const uint8_t *addr)
 int
 addrtab_on_link(const struct addrtab *t, int family, const uint8_t *addr, uint32_t ifindex)
 {
-	if (ifindex == ADDRTAB_LO_IFINDEX || ifindex == 0)
+	if (ifindex == t->lo || ifindex == 0)
 		return 0;
 	for (uint32_t i = 0; i < t->n; i++) {
 		const struct addrtab_entry *e = &t->e[i];

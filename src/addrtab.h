@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADDRTAB_LO_IFINDEX	1	/* the loopback device is interface 1 in every namespace */
+#define ADDRTAB_LO_IFINDEX	1	/* Linux: the loopback device is interface 1 in every namespace */
 
 struct addrtab_entry {
 	int		family;		/* AF_INET or AF_INET6 */
@@ -32,6 +32,8 @@ struct addrtab {
 	uint64_t		 overflow;	/* addresses or links not recorded: full */
 	struct addrtab_link	*l;
 	uint32_t		 nl;
+	uint32_t		 lo;		/* the loopback device's index: ADDRTAB_LO_IFINDEX, or
+						   what the loader found (the BSDs number it later) */
 };
 
 int	addrtab_init(struct addrtab *, uint32_t cap);

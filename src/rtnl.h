@@ -1,7 +1,8 @@
 /*
- * rtnl.h: the host's addresses from the kernel (rtnetlink): one dump at start, then the
- * RTM_NEWADDR/RTM_DELADDR notifications, into an addrtab. A lost notification (ENOBUFS)
- * or an interrupted dump makes it dump again.
+ * rtnl.h: the host's addresses from the kernel, into an addrtab. Linux (rtnl.c): rtnetlink,
+ * one dump at start, then the RTM_NEWADDR/RTM_DELADDR notifications; a lost notification
+ * (ENOBUFS) or an interrupted dump makes it dump again. The BSDs (rtsock.c): getifaddrs(3)
+ * at start and again after each address or interface message on a routing socket.
  */
 #ifndef DNSFENCE_RTNL_H
 #define DNSFENCE_RTNL_H
@@ -12,10 +13,14 @@
 #include "addrtab.h"
 
 struct rtnl {
+#if defined(__linux__) && !defined(DNSFENCE_RTSOCK_COMPAT)
 	struct mnl_socket	*nl;
 	unsigned		 portid;
 	uint32_t		 seq;
-	uint64_t		 redumps;	/* full re-reads after lost notifications */
+#else
+	int			 fd;		/* the routing socket */
+#endif
+	uint64_t		 redumps;	/* full re-reads (Linux: after lost notifications) */
 };
 
 /* Open, subscribe and read every address now. err names what failed. */

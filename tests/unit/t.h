@@ -6,6 +6,10 @@
 #include <string.h>
 
 static int t_failed_now, t_n, t_nfail;
+static const char *t_skip_now;	/* why the running test cannot run here (TAP SKIP) */
+
+/* SKIP(why): this test cannot run here; reported as "ok N - ... # SKIP why", not as a pass. */
+#define SKIP(why) do { t_skip_now = (why); return; } while (0)
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -17,11 +21,13 @@ static int t_failed_now, t_n, t_nfail;
 
 #define RUN(fn) do {							\
 	t_failed_now = 0;						\
+	t_skip_now = NULL;						\
 	fn();								\
 	t_n++;								\
 	if (t_failed_now)						\
 		t_nfail++;						\
-	printf("%s %d - %s: %s\n", t_failed_now ? "not ok" : "ok", t_n, T_SUITE, #fn); \
+	printf("%s %d - %s: %s%s%s\n", t_failed_now ? "not ok" : "ok", t_n, T_SUITE, #fn, \
+	    t_skip_now ? " # SKIP " : "", t_skip_now ? t_skip_now : "");	\
 } while (0)
 
 #define T_DONE() (printf("1..%d\n", t_n), t_nfail ? 1 : 0)
