@@ -29,6 +29,17 @@
 /* The tag is a 64-bit value kept in udata (a pointer). */
 _Static_assert(sizeof(void *) >= sizeof(uint64_t), "evl_kqueue.c needs 64-bit pointers");
 
+/* Closes fd, keeping errno for the caller: -1. */
+static int
+fail_close(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 static int
 new_kqueue(void)
 {
@@ -36,14 +47,7 @@ new_kqueue(void)
 
 	if ((kq = kqueue()) == -1)
 		return -1;
-	if (fcntl(kq, F_SETFD, FD_CLOEXEC) == -1) {
-		int e = errno;
-
-		close(kq);
-		errno = e;
-		return -1;
-	}
-	return kq;
+	return fcntl(kq, F_SETFD, FD_CLOEXEC) == -1 ? fail_close(kq) : kq;
 }
 
 int
@@ -131,13 +135,8 @@ evl_signals(const sigset_t *set)
 		if (sigismember(set, s) != 1)
 			continue;
 		EV_SET(&ch, s, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
-		if (kevent(kq, &ch, 1, NULL, 0, NULL) == -1) {
-			int e = errno;
-
-			close(kq);
-			errno = e;
-			return -1;
-		}
+		if (kevent(kq, &ch, 1, NULL, 0, NULL) == -1)
+			return fail_close(kq);
 	}
 	return kq;
 }
