@@ -324,6 +324,14 @@ tcpserve_event(struct tcpserve *ts, int32_t slot, uint32_t events, uint64_t now)
 	gen = c->gen;
 	if (c->fd != -1 && (events & EVL_OUT))
 		client_flush(ts, c);
+	if (c->fd != -1 && c->gen == gen && c->paused && (events & EVL_ERR)) {
+		/*
+		 * Paused, it is not watched for input, but epoll reports a reset or hang-up all
+		 * the same: the client is gone, and would wake every turn until its answers came.
+		 */
+		client_close(ts, c);
+		return;
+	}
 	if (c->fd == -1 || c->gen != gen || c->paused ||
 	    !(events & (EVL_IN | EVL_ERR)))
 		return;

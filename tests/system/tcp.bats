@@ -48,6 +48,9 @@ setup() {
 
 teardown() {
 	df_teardown_common
+	if [[ -f $DF_TMP/pids/slowsocks ]]; then
+		df_stop slowsocks
+	fi
 	if [[ -f $DF_TMP/need-restart ]]; then
 		dnsfence_stop
 		rm -f "$DF_TMP/need-restart"
@@ -293,6 +296,41 @@ time.sleep(60)
 	(($(stat_value drop_pending bounds) == dp0)) ||
 		fail "the pending table overflowed: drop_pending $dp0 -> $(stat_value drop_pending bounds)"
 	(($(tcp_stat throttled) >= 1)) || fail "the flooder never reached max-tcp-outstanding"
+	df_alive dnsfence || fail "dnsfence died"
+}
+
+@test "a client paused at max-tcp-outstanding that resets is closed at once, not spun on" {
+	local i t0
+	# A SOCKS server whose CONNECT takes 15 s holds the answers; the client writes three
+	# queries (paused at 2), then resets. epoll reports the reset even for a paused client:
+	# it must be closed then, not woken on every turn until its answers come.
+	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
+	    "$DF_LIB/slowsocks.py" "$DF_NET4" 1081 15
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	restart_with --socks "$DF_NET4:1081" --max-tcp-outstanding 2 --timeout 30s
+	dnsfence_stats
+	t0=$(tcp_stat throttled)
+	run timeout 20 ip netns exec "$DF_WS" "$DF_PYTHON" -c '
+import socket, struct, sys, time
+def q(i):
+    name = b"".join(bytes([len(l)]) + l for l in (b"p%d" % i, b"test")) + b"\0"
+    return struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1"
+s = socket.create_connection((sys.argv[1], 53), timeout=10)
+s.sendall(b"".join(struct.pack(">H", len(m)) + m for m in (q(i) for i in range(3))))
+time.sleep(1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+print("reset sent")
+' "$DF_NET4"
+	echo "$output"
+	((status == 0)) || fail "the client exited $status"
+	dnsfence_stats
+	(($(tcp_stat throttled) > t0)) || fail "the client was never paused (throttled $t0)"
+	# closed within 5 s of the reset; its answers are 15 s away
+	wait_tcp_open 0 || fail "the reset client stayed open: stats tcp open=$(tcp_stat open)"
 	df_alive dnsfence || fail "dnsfence died"
 }
 
