@@ -475,7 +475,8 @@ EOF
 	[[ -z ${DF_CONF_EXTRA:-} ]] || printf '%s\n' "$DF_CONF_EXTRA" >>"$1"
 	mkdir -p "$DF_TMP/chroot"	# empty, root-owned, 0755: what privs_prepare accepts
 	chmod 0755 "$DF_TMP/chroot"
-	# After the privilege drop SIGHUP re-reads the file as $DF_USER: let it reach it.
+	# Readable by others: a leftover of the time the worker re-read the file on SIGHUP as
+	# $DF_USER; the parent (root) reads it since privsep. Harmless, and left as it was.
 	chmod 0711 "$DF_TMP"
 	chmod 0644 "$1"
 }
