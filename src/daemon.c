@@ -296,11 +296,15 @@ cache_domain(const struct pending_client *cl, uint8_t *out)
 	return 1;
 }
 
-/* Checking disabled (CD): the recursor did not validate for it; such answers are not shared. */
+/*
+ * Only queries with RD=1 and CD=0 use the cache. CD=1: the recursor did not validate for it.
+ * RD=0: the recursor answers from what it already holds (or refers), which is not the answer
+ * to the same question with recursion; such answers are not shared either way.
+ */
 static int
 cacheable_query(const struct daemon *d, const uint8_t *msg, size_t len)
 {
-	return d->cache_on && len > 3 && !(msg[3] & 0x10);
+	return d->cache_on && len > 3 && (msg[2] & 0x01) && !(msg[3] & 0x10);
 }
 
 /* Keep an answer (final: rewritten, AD cleared) for its client's domain. */

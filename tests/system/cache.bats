@@ -4,7 +4,7 @@
 # `answers=` does), with the client's ID and the case of its name, TTLs that count down and obey
 # cache-min-ttl/cache-max-ttl; negative answers are kept by the zone's SOA (RFC 2308); one user or
 # one gateway workstation never gets another's entries; serve-stale answers (TTL 30) when the
-# upstream is gone, SERVFAIL without it; `cache no` and CD=1 queries bypass it; a reload that
+# upstream is gone, SERVFAIL without it; `cache no`, CD=1 and RD=0 queries bypass it; a reload that
 # changes a cache key empties it; cache-entries and cache-size bound it (LRU, evictions counted).
 #
 # Evidence that a query did not reach unbound: its config does not log queries (verbosity 1, no
@@ -317,6 +317,27 @@ qdig_nobody() {
 	snap
 	upstream_grew "$s1"
 	((STORES == 1)) || fail "$STORES stores: only the CD=0 answer may be kept"
+}
+
+@test "RD=0 queries are neither answered from the cache nor stored" {
+	local s1
+	dnsfence_start
+	qdig +norecurse a.test A	# unbound's local zone answers it all the same
+	assert_dig NOERROR
+	snap
+	s1=$SENT
+	((STORES == 0)) || fail "an RD=0 answer was stored"
+	qdig a.test A		# RD=1: not answered by what the RD=0 query got
+	assert_dig NOERROR
+	snap
+	upstream_grew "$s1"
+	s1=$SENT
+	qdig +norecurse a.test A	# now an RD=1 entry exists: RD=0 still goes upstream
+	assert_dig NOERROR
+	assert_rr a.test. A 192.0.2.1
+	snap
+	upstream_grew "$s1"
+	((STORES == 1)) || fail "$STORES stores: only the RD=1 answer may be kept"
 }
 
 # hup_wait PATTERN N: SIGHUP to the parent, then wait (5 s) for the Nth line matching PATTERN.
