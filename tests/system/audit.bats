@@ -517,6 +517,48 @@ ruleset_audit_unload() {
 	audit_rules_add
 }
 
+@test "dnsfence-report on the daemon's own log: each application and user with its counts" {
+	local log=$DF_TMP/alog/report.log pyexe nobody n i
+	pyexe=$(readlink -f "$DF_PYTHON")
+	nobody=$(getent passwd 65534 | cut -d: -f1)
+	restart_with --audit-log "$log"
+	# nobody: three queries (three Python processes, alive while looked up) and one UDP send
+	# to port 123; root: two queries. Each sender sleeps 1 s after its answer: it is named.
+	for i in 1 2 3; do
+		n=$(uniq_name)
+		as_uid 65534 "$DF_PYTHON" "$AUDQ" udp 198.51.100.2 "$n" --sleep 1 >/dev/null
+		audit_wait "$log" 1 --where qname="$n"
+	done
+	as_uid 65534 "$DF_PYTHON" "$AUDQ" send 198.51.100.2 123 --sleep 1 >/dev/null
+	for i in 1 2; do
+		n=$(uniq_name)
+		as_uid 0 "$DF_PYTHON" "$AUDQ" udp 198.51.100.2 "$n" --sleep 1 >/dev/null
+		audit_wait "$log" 1 --where qname="$n"
+	done
+	audit_wait "$log" 1 --where event=udp
+	run --separate-stderr "$DF_PYTHON" "$DF_REPO/src/dnsfence-report.py" --json "$log"
+	((status == 0)) || fail "dnsfence-report --json exited $status: $stderr"
+	printf '%s' "$output" | "$DF_PYTHON" -c '
+import json, sys
+exe, nobody = sys.argv[1], sys.argv[2]
+d = json.load(sys.stdin)
+by = {(g["exe"], g["user"]): g for g in d}
+print("# groups:", sorted(by, key=str))
+nb, rt = by[(exe, nobody)], by[(exe, "root")]
+assert (nb["queries"], nb["names"], nb["answered"], nb["other"]) == (3, 3, 3, 1), nb
+assert nb["other_destinations"] == ["udp 198.51.100.2:123"], nb
+assert nb["servers"] == ["198.51.100.2:53"], nb
+assert (rt["queries"], rt["names"], rt["answered"], rt["other"]) == (2, 2, 2, 0), rt
+assert d.index(nb) < d.index(rt), "the widest offender is not first"
+' "$pyexe" "$nobody" || fail "the report's counts do not match what was sent"
+	# the table names both, widest first
+	run --separate-stderr "$DF_PYTHON" "$DF_REPO/src/dnsfence-report.py" "$log"
+	printf '%s\n' "$output" | sed 's/^/#   /'
+	[[ $(grep -n "^$pyexe *$nobody " <<<"$output" | cut -d: -f1) -lt \
+	    $(grep -n "^$pyexe *root " <<<"$output" | cut -d: -f1) ]] ||
+		fail "the table does not list nobody's python3 above root's"
+}
+
 @test "the real ruleset: dnsfence-firewall load --audit logs its drops to the daemon's group" {
 	local log=$DF_TMP/alog/ruleset.log n out p4 pl s4 before after
 	n=$(uniq_name)

@@ -71,6 +71,21 @@ start() {
 	(($(stat_value bad_answers upstream) == 0)) || fail "a loser's answer counted as a forgery"
 }
 
+@test "race 1s: a query answered before the delay gets no copy; only the stuck ones do" {
+	local times fast stuck sent
+	start --race 1s --race-max 100
+	times=$(ask 8)
+	echo "# query times (ms): $(tr '\n' ' ' <<<"$times")"
+	! grep -q FAILED <<<"$times" || fail "a query was not answered"
+	fast=$(awk '$1 < 500' <<<"$times" | wc -l)
+	stuck=$(awk '$1 >= 900' <<<"$times" | wc -l)
+	((fast >= 1 && stuck >= 1)) || fail "fast $fast, stuck $stuck: the test proves nothing"
+	dnsfence_stats
+	sent=$(stat_value sent race)
+	echo "# race: sent=$sent for $stuck stuck and $fast fast queries"
+	((sent == stuck)) || fail "$sent copies sent for $stuck stuck queries"
+}
+
 @test "race off: a query on the stalled circuit waits the stall out" {
 	local times slow
 	start --race off
