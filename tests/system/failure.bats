@@ -35,15 +35,10 @@ teardown() {
 }
 
 @test "a new user's first query waits for its slow circuit instead of failing at the timeout" {
-	local t0 t1 i
+	local t0 t1
 	# A SOCKS server whose CONNECT takes 5 s (a slow Tor circuit build), longer than the 3 s
 	# timeout; the uid 65534 has no tunnel yet, so its first query waits for one.
-	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
-	    "$DF_LIB/slowsocks.py" "$DF_NET4" 1081 5
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	slowsocks_start 1081 5 || fail "slowsocks did not start"
 	dnsfence_stop
 	dnsfence_start --socks "$DF_NET4:1081"
 	t0=$(now_ms)

@@ -90,3 +90,17 @@ uniq_name() { echo "u$RANDOM$RANDOM-$BASHPID.test"; }
 
 # now_ms: monotonic-enough wall clock in milliseconds, for timing a reply.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# slowsocks_start PORT DELAY [STALL]: tests/lib/slowsocks.py in net on $DF_NET4:PORT, recorded as
+# "slowsocks" (df_stop slowsocks ends it); waits (5 s) until it listens, else returns 1.
+slowsocks_start() {
+	local i
+	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
+	    "$DF_LIB/slowsocks.py" "$DF_NET4" "$@"
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "slowsocks did not start" >&2
+	return 1
+}

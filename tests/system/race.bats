@@ -15,14 +15,7 @@ STALL_PORT=1081
 
 setup_file() {
 	df_setup_file_common
-	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
-	    "$DF_LIB/slowsocks.py" "$DF_NET4" "$STALL_PORT" 0 2
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "slowsocks did not start" >&2
-	return 1
+	slowsocks_start "$STALL_PORT" 0 2
 }
 
 teardown_file() {

@@ -300,16 +300,11 @@ time.sleep(60)
 }
 
 @test "a client paused at max-tcp-outstanding that resets is closed at once, not spun on" {
-	local i t0
+	local t0
 	# A SOCKS server whose CONNECT takes 15 s holds the answers; the client writes three
 	# queries (paused at 2), then resets. epoll reports the reset even for a paused client:
 	# it must be closed then, not woken on every turn until its answers come.
-	df_spawn slowsocks "$DF_NET" "$DF_TMP/slowsocks.log" "$DF_PYTHON" -u \
-	    "$DF_LIB/slowsocks.py" "$DF_NET4" 1081 15
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'slowsocks: listening' "$DF_TMP/slowsocks.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	slowsocks_start 1081 15 || fail "slowsocks did not start"
 	restart_with --socks "$DF_NET4:1081" --max-tcp-outstanding 2 --timeout 30s
 	dnsfence_stats
 	t0=$(tcp_stat throttled)
