@@ -27,7 +27,7 @@ struct evl_event {
 int	evl_open(void);
 /* Registers fd, wanting EVL_IN and/or EVL_OUT (0: registered, silent). -1 with errno. */
 int	evl_add(int loop, int fd, uint64_t tag, unsigned want);
-/* Changes what a registered fd wants, and its tag. -1 with errno. */
+/* Changes what a registered socket wants, and its tag. -1 with errno. */
 int	evl_mod(int loop, int fd, uint64_t tag, unsigned want);
 /* Forgets fd (closing it does too). -1 with errno. */
 int	evl_del(int loop, int fd);

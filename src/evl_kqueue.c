@@ -1,7 +1,9 @@
 /*
- * evl_kqueue.c: evl.h on OpenBSD and FreeBSD: kqueue(2). Each descriptor has a read and a
- * write filter, both always registered (disabled when not wanted), so evl_mod and evl_del
- * never meet a missing one; the tag rides in udata. Signals: a second kqueue watching
+ * evl_kqueue.c: evl.h on OpenBSD and FreeBSD: kqueue(2). Each descriptor has a read filter
+ * (disabled when input is not wanted) and, once output is wanted, a write filter: evl_add
+ * registers the write filter only when asked for EVL_OUT, because a kqueue descriptor (the
+ * signal descriptor, OpenBSD's divert mux) takes EVFILT_READ only; evl_mod, used on sockets
+ * only, creates or switches it. The tag rides in udata. Signals: a second kqueue watching
  * EVFILT_SIGNAL, which records a signal even while it is blocked; a kqueue descriptor is
  * readable while it holds events, so the loop and poll(2) can wait on it.
  *
@@ -56,8 +58,9 @@ evl_open(void)
 	return new_kqueue();
 }
 
-int
-evl_add(int loop, int fd, uint64_t tag, unsigned want)
+/* The read filter, and the write filter when out says so (EV_ADD creates or updates). */
+static int
+set_filters(int loop, int fd, uint64_t tag, unsigned want, int out)
 {
 	struct kevent ch[2];
 	void *udata = (void *)(uintptr_t)tag;
@@ -66,23 +69,31 @@ evl_add(int loop, int fd, uint64_t tag, unsigned want)
 	    udata);
 	EV_SET(&ch[1], fd, EVFILT_WRITE, EV_ADD | (want & EVL_OUT ? EV_ENABLE : EV_DISABLE), 0,
 	    0, udata);
-	return kevent(loop, ch, 2, NULL, 0, NULL) == -1 ? -1 : 0;
+	return kevent(loop, ch, out ? 2 : 1, NULL, 0, NULL) == -1 ? -1 : 0;
+}
+
+int
+evl_add(int loop, int fd, uint64_t tag, unsigned want)
+{
+	return set_filters(loop, fd, tag, want, (want & EVL_OUT) != 0);
 }
 
 int
 evl_mod(int loop, int fd, uint64_t tag, unsigned want)
 {
-	return evl_add(loop, fd, tag, want);	/* EV_ADD on a registered filter updates it */
+	return set_filters(loop, fd, tag, want, 1);
 }
 
 int
 evl_del(int loop, int fd)
 {
-	struct kevent ch[2];
+	struct kevent ch;
 
-	EV_SET(&ch[0], fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	EV_SET(&ch[1], fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
-	return kevent(loop, ch, 2, NULL, 0, NULL) == -1 ? -1 : 0;
+	EV_SET(&ch, fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	if (kevent(loop, &ch, 1, NULL, 0, NULL) == -1)
+		return -1;
+	EV_SET(&ch, fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);	/* absent if never wanted */
+	return kevent(loop, &ch, 1, NULL, 0, NULL) == -1 && errno != ENOENT ? -1 : 0;
 }
 
 int

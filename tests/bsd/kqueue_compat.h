@@ -7,6 +7,7 @@
  * - EVFILT_READ and EVFILT_WRITE are level-triggered and reported as separate events; the
  *   read filter sets EV_EOF at end of file or hang-up, with the error in fflags (here: any
  *   socket error is reported as EIO), the write filter sets EV_EOF on hang-up;
+ * - a kqueue descriptor takes EVFILT_READ only (EINVAL for EVFILT_WRITE);
  * - EVFILT_SIGNAL records a signal even while it is blocked: ident is its number.
  * Test-only global state (a fixed table of knotes); nothing here says how a BSD kernel
  * behaves. docs/bsd.md says what that proves.
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +88,20 @@ kqueue(void)
 	return kq;
 }
 
+/* Is fd a kqueue here (an epoll descriptor)? */
+static inline int
+kq_compat_is_kq(uintptr_t fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%u", (unsigned)fd);
+	if ((n = readlink(path, link, sizeof(link) - 1)) == -1)
+		return 0;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:[eventpoll]") == 0;
+}
+
 static inline struct kq_compat_note *
 kq_compat_find(int kq, uintptr_t ident, short filter)
 {
@@ -136,7 +152,8 @@ kq_compat_change(int kq, const struct kevent *c)
 		kq_compat_sigfd[kq] = fd;
 		return 0;
 	}
-	if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE) {
+	if ((c->filter != EVFILT_READ && c->filter != EVFILT_WRITE) ||
+	    (c->filter == EVFILT_WRITE && (c->flags & EV_ADD) && kq_compat_is_kq(c->ident))) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -160,6 +160,32 @@ timeout_and_max(void)
 	close(q);
 }
 
+/*
+ * A loop inside a loop, wanting input only: readable while it holds an event. On the BSDs the
+ * signal descriptor and OpenBSD's divert mux are kqueues, and a kqueue takes no write filter.
+ */
+static void
+loop_in_loop(void)
+{
+	struct evl_event ev[EVL_MAXWAIT];
+	int sv[2], outer = evl_open(), inner = evl_open(), n;
+
+	CHECK(outer != -1 && inner != -1 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(evl_add(inner, sv[0], TAG_A, EVL_IN) == 0);
+	CHECK(evl_add(outer, inner, TAG_B, EVL_IN) == 0);
+	CHECK(evl_wait(outer, ev, EVL_MAXWAIT, 0) == 0);
+	CHECK(write(sv[1], "x", 1) == 1);
+	n = evl_wait(outer, ev, EVL_MAXWAIT, 1000);
+	CHECK(n == 1 && ev[0].tag == TAG_B && ev[0].what == EVL_IN);
+	n = evl_wait(inner, ev, EVL_MAXWAIT, 0);
+	CHECK(n == 1 && ev[0].tag == TAG_A);
+	CHECK(evl_del(outer, inner) == 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(inner);
+	close(outer);
+}
+
 /* Blocked signals come out of the signal descriptor, which the loop sees as readable. */
 static void
 signals(void)
@@ -202,6 +228,7 @@ main(void)
 	RUN(two_fds_and_delete);
 	RUN(hang_up);
 	RUN(timeout_and_max);
+	RUN(loop_in_loop);
 	RUN(signals);
 	return T_DONE();
 }
