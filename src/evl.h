@@ -25,7 +25,12 @@ struct evl_event {
 
 /* A new loop (close-on-exec), or -1 with errno. Closed with close(2). */
 int	evl_open(void);
-/* Registers fd, wanting EVL_IN and/or EVL_OUT (0: registered, silent). -1 with errno. */
+/*
+ * Registers fd, wanting EVL_IN and/or EVL_OUT. -1 with errno. Wanting nothing (0) keeps it
+ * registered and silent, with one difference between the kernels: epoll still reports an
+ * error or hang-up (EVL_ERR), kqueue reports nothing; a handler of a muted descriptor must
+ * act on EVL_ERR (close it), or the level-triggered error wakes the loop on every turn.
+ */
 int	evl_add(int loop, int fd, uint64_t tag, unsigned want);
 /* Changes what a registered socket wants, and its tag. -1 with errno. */
 int	evl_mod(int loop, int fd, uint64_t tag, unsigned want);
