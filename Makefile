@@ -27,7 +27,7 @@ B	 = build
 # Pure modules: buffers in, results out; unit-tested and fuzzed.
 PURE	 = config dns packet socks5 pending stats policy addrtab reply imsg audit nflog cache
 # Edges: sockets, clock, signals.
-EDGE	 = main log evl_epoll capture_nfq inject upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
+EDGE	 = main log evl_epoll capture_nfq inject plat_linux upstream daemon rnd tcpserve privs_linux resolve sockio rtnl sockdiag parent auditw auditp notify ctl
 OBJS	 = $(addprefix $(B)/,$(addsuffix .o,$(PURE) $(EDGE)))
 HDRS	 = $(wildcard src/*.h)
 
@@ -85,9 +85,14 @@ $(B)/unit/test_auditp: tests/unit/test_auditp.c tests/unit/t.h $(PURE_SRC) $(AUD
 	$(CC) $(TCFLAGS) -o $@ $< $(PURE_SRC) $(AUDITP_EDGE)
 
 # dnsfence --stats' table.
-$(B)/unit/test_ctl: tests/unit/test_ctl.c tests/unit/t.h src/ctl.c src/ctl.h
+$(B)/unit/test_ctl: tests/unit/test_ctl.c tests/unit/t.h src/ctl.c src/ctl.h src/plat_linux.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TCFLAGS) -o $@ $< src/ctl.c
+	$(CC) $(TCFLAGS) -o $@ $< src/ctl.c src/plat_linux.c
+
+# config.c as Makefile.bsd builds it (-DDNSFENCE_DIVERT): the BSDs' defaults and refusals.
+$(B)/unit/test_config_bsd: tests/unit/test_config_bsd.c tests/unit/t.h $(PURE_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -DDNSFENCE_DIVERT -o $@ $< $(PURE_SRC)
 
 # The event loop: epoll here; kqueue (the BSDs) over tests/bsd/kqueue_compat.h.
 $(B)/unit/test_evl: tests/unit/test_evl.c tests/unit/t.h src/evl.h src/evl_epoll.c

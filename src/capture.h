@@ -50,6 +50,13 @@ void	capture_close(struct capture *);
 
 /* What capture_open's first argument is for this backend: NFQUEUE's queue, the divert port. */
 uint16_t capture_point(const struct config *);
+/* Its name in messages: "NFQUEUE", "divert port". */
+const char *capture_kind(void);
+/*
+ * The backend's own counters as a "stats NAME: ..." line for SIGUSR1 and --stats, or 0 when
+ * it has none beyond the daemon's own (NFQUEUE).
+ */
+size_t	capture_stats_line(const struct capture *, char *buf, size_t len);
 
 /*
  * Send a built reply (IP + UDP, checksums correct) to the client that asked, through the

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 #include "packet.h"
 
 #ifndef DIVERT_RECVFROM
+#define DIVERT_SOCKET	socket
+#define DIVERT_BIND	bind
 #define DIVERT_RECVFROM	recvfrom
 #define DIVERT_SENDTO	sendto
 #endif
@@ -303,7 +306,7 @@ divert_socket(int domain, int family, int proto, uint16_t port, char *err, size_
 	socklen_t sl;
 	int fd, e;
 
-	if ((fd = socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) == -1) {
+	if ((fd = DIVERT_SOCKET(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) == -1) {
 		snprintf(err, errlen, "divert socket (port %u): %s", port, strerror(errno));
 		return -1;
 	}
@@ -318,7 +321,7 @@ divert_socket(int domain, int family, int proto, uint16_t port, char *err, size_
 		sl = sizeof(*s4);
 	}
 	DIVERT_SET_LEN((struct sockaddr *)&ss, sl);
-	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+	if (DIVERT_BIND(fd, (struct sockaddr *)&ss, sl) == -1) {
 		e = errno;
 		snprintf(err, errlen, "bind divert port %u: %s", port, strerror(e));
 		close(fd);
@@ -381,6 +384,23 @@ uint16_t
 capture_point(const struct config *cfg)
 {
 	return (uint16_t)cfg->divert_port;
+}
+
+const char *
+capture_kind(void)
+{
+	return "divert port";
+}
+
+size_t
+capture_stats_line(const struct capture *c, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "stats divert: read=%" PRIu64 " malformed=%" PRIu64
+	    " foreign=%" PRIu64 " noif=%" PRIu64 " truncated=%" PRIu64 " injected=%" PRIu64,
+	    c->ctr.read, c->ctr.malformed, c->ctr.foreign, c->ctr.noif, c->ctr.truncated,
+	    c->ctr.injected);
+
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
 const struct divert_counters *

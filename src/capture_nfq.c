@@ -307,6 +307,21 @@ capture_point(const struct config *cfg)
 	return cfg->queue;
 }
 
+const char *
+capture_kind(void)
+{
+	return "NFQUEUE";
+}
+
+size_t
+capture_stats_line(const struct capture *c, char *buf, size_t len)
+{
+	(void)c;
+	if (len > 0)
+		buf[0] = '\0';
+	return 0;
+}
+
 /* Replies leave through inject.c's raw sockets, not through the queue. */
 int
 capture_inject(struct capture *c, int family, const uint8_t *pkt, size_t len,

@@ -19,7 +19,21 @@
 #define DEF_MARK		0x646e73	/* "dns" in ASCII; rulesets accept + NOTRACK it, on lo */
 #define DEF_MARK_FORWARD	0x646e74	/* replies to forwarded clients, off lo */
 #define DEF_SOCKS		"127.0.0.1:9050"	/* Tor's default SocksPort */
+/*
+ * What the OpenBSD and FreeBSD build (-DDNSFENCE_DIVERT, docs/bsd.md) cannot do: serve TCP
+ * DNS (listen-tcp), check who holds the SOCKS port (socks-owner), keep the audit log
+ * (audit-log) or answer on an abstract control socket (control-socket). Its defaults leave
+ * them off, and a line turning one on is refused with its file and line.
+ */
+#ifdef DNSFENCE_DIVERT
+#define PLATFORM_FULL		0
+#define DEF_SOCKS_OWNER		"any"
+#define PLATFORM_WHY		"not available on this system (docs/bsd.md)"
+#else
+#define PLATFORM_FULL		1
 #define DEF_SOCKS_OWNER		"debian-tor"	/* Debian's (Tails', Whonix's) Tor user */
+#define PLATFORM_WHY		""
+#endif
 #define DEF_TIMEOUT_MS		4000	/* < glibc's 5 s so the client sees SERVFAIL, not a timeout */
 #define DEF_CONNECT_TIMEOUT_MS	10000	/* one TCP connect or SOCKS step; Tor may build a circuit */
 #define DEF_IDLE_TIMEOUT_MS	300000	/* an unused upstream connection is closed after this */
@@ -153,8 +167,11 @@ config_defaults(struct config *c)
 	c->divert_port = DEF_DIVERT_PORT;
 	c->wbuf_max = DEF_WBUF_MAX;
 	c->max_query_size = DEF_MAX_QUERY_SIZE;
-	(void)config_parse_endpoint("127.0.0.1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
-	(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
+	if (PLATFORM_FULL) {
+		(void)config_parse_endpoint("127.0.0.1", DEF_LISTEN_PORT,
+		    &c->listen_tcp[c->nlisten++]);
+		(void)config_parse_endpoint("::1", DEF_LISTEN_PORT, &c->listen_tcp[c->nlisten++]);
+	}
 	c->tcp_idle_timeout_ms = DEF_TCP_IDLE_MS;
 	c->max_tcp_clients = DEF_MAX_TCP_CLIENTS;
 	c->max_tcp_outstanding = DEF_MAX_TCP_OUTSTANDING;
@@ -172,7 +189,8 @@ config_defaults(struct config *c)
 	c->nflog_group = DEF_NFLOG_GROUP;
 	c->audit_buffer = DEF_AUDIT_BUFFER;
 	c->audit_cache = DEF_AUDIT_CACHE;
-	snprintf(c->control_socket, sizeof(c->control_socket), "%s", DEF_CONTROL_SOCKET);
+	if (PLATFORM_FULL)
+		snprintf(c->control_socket, sizeof(c->control_socket), "%s", DEF_CONTROL_SOCKET);
 	c->cache = 1;
 	c->cache_size = DEF_CACHE_SIZE;
 	c->cache_entries = DEF_CACHE_ENTRIES;
@@ -401,6 +419,9 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			c->nlisten = 0;		/* whatever came before: no listener */
 			return 0;
 		}
+		if (!PLATFORM_FULL)
+			return seterr(err, errlen, file, line, "listen-tcp %s: %s: TCP DNS is not "
+			    "served here (pf/ blocks TCP/53); use none", value, PLATFORM_WHY);
 		if (c->nlisten == CONFIG_MAX_LISTEN)
 			return seterr(err, errlen, file, line,
 			    "listen-tcp: more than %d addresses", CONFIG_MAX_LISTEN);
@@ -454,6 +475,10 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 
 		if (strlen(value) >= cap)
 			return seterr(err, errlen, file, line, "%s: name too long", key);
+		if (!PLATFORM_FULL && dst == c->socks_owner && strcmp(value, "any") != 0)
+			return seterr(err, errlen, file, line, "socks-owner %s: %s: who holds the "
+			    "SOCKS port cannot be checked here; use any, and give Tor a SocksPort "
+			    "below 1024", value, PLATFORM_WHY);
 		memcpy(dst, value, strlen(value) + 1);
 	} else if (strcmp(key, "race") == 0) {
 		uint32_t ms;
@@ -474,6 +499,9 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			    "audit-log: \"%s\" is not an absolute path or none", value);
 		if (strcmp(value, "none") == 0)
 			c->audit_log[0] = '\0';
+		else if (!PLATFORM_FULL)
+			return seterr(err, errlen, file, line, "audit-log %s: %s: it needs NFLOG, "
+			    "sock_diag and /proc; use none", value, PLATFORM_WHY);
 		else
 			memcpy(c->audit_log, value, strlen(value) + 1);
 	} else if (strcmp(key, "control-socket") == 0) {
@@ -489,6 +517,10 @@ config_set(struct config *c, const char *key, const char *value, const char *fil
 			    "none", value, sizeof(c->control_socket) - 2);
 		if (strcmp(value, "none") == 0)
 			c->control_socket[0] = '\0';
+		else if (!PLATFORM_FULL)
+			return seterr(err, errlen, file, line, "control-socket %s: %s: abstract "
+			    "sockets are Linux's; use none (SIGUSR1 logs the counters)", value,
+			    PLATFORM_WHY);
 		else
 			memcpy(c->control_socket, value, n + 1);
 	} else if (strcmp(key, "chroot") == 0) {

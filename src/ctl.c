@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "plat.h"
 
 #define CTL_TEXT_MAX	65536	/* the answer is about 3 KB */
 #define CTL_WAIT_MS	5000	/* the parent gives the worker 2 s */
@@ -74,8 +75,7 @@ ctl_stats(const char *name, FILE *out)
 	static char text[CTL_TEXT_MAX];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t nl = strlen(name), len = 0;
-	struct ucred uc;
-	socklen_t ul = sizeof(uc);
+	uint32_t uid = UINT32_MAX;
 	struct timespec t0;
 	int fd;
 
@@ -101,9 +101,9 @@ ctl_stats(const char *name, FILE *out)
 		return 1;
 	}
 	/* anyone may bind an abstract name first: believe only root's */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) == -1 || uc.uid != 0) {
+	if (plat_peer_uid(fd, &uid) == -1 || uid != 0) {
 		fprintf(stderr, "dnsfence: control-socket %s is held by uid %ld, not root: not "
-		    "dnsfence's; not read\n", name, ul == sizeof(uc) ? (long)uc.uid : -1L);
+		    "dnsfence's; not read\n", name, uid == UINT32_MAX ? -1L : (long)uid);
 		close(fd);
 		return 1;
 	}

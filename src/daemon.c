@@ -17,6 +17,7 @@
 #include "evl.h"
 #include "imsg.h"
 #include "log.h"
+#include "plat.h"
 
 #define TAG_CAPTURE	1	/* event tags below 2^32: UPSTREAM_EV_TAG and the others are above */
 #define TAG_SIGNAL	2
@@ -114,13 +115,7 @@ reply_send(struct daemon *d, const struct pending_client *cl, size_t limit, uint
 		if (cut)
 			d->st.truncated++;
 		len = n - (cl->family == AF_INET6 ? PKT_IP6HDR : PKT_IP4HDR) - PKT_UDPHDR;
-#ifdef DNSFENCE_DIVERT	/* BSD: back through the divert socket, no raw socket */
-		(void)path;
-		if (capture_inject(d->cap, cl->family, d->pkt, n, cl->addr, cl->ifindex,
-		    cl->forwarded) == 0)
-#else
 		if (inject_queue(&d->inj, path, cl->family, d->pkt, n, cl->addr, cl->ifindex) == 0)
-#endif
 			return;
 		/* Larger than the route's MTU: raw sockets do not fragment; retry smaller. */
 		if (errno == EMSGSIZE && limit > DNS_OUR_EDNS) {
@@ -1206,6 +1201,12 @@ log_stats(struct daemon *d, int reply)
 	    " overruns=%" PRIu64 " errors=%" PRIu64 " spoofed=%" PRIu64 " forwarded=%" PRIu64
 	    " not_internal=%" PRIu64, s->captured, s->malformed, s->notquery, d->overruns,
 	    s->capture_errors, s->spoofed, s->forwarded, s->not_internal);
+	{
+		char line[256];
+
+		if (capture_stats_line(d->cap, line, sizeof(line)) > 0)
+			STAT("%s", line);
+	}
 	STAT("stats addresses: local=%u max_local_addresses=%u overflow=%" PRIu64
 	    " redumps=%" PRIu64, d->addrs.n, d->addrs.cap, d->addrs.overflow, d->rtnl.redumps);
 	STAT("stats edns: stripped_queries=%" PRIu64 " stripped_answers=%" PRIu64,
@@ -1616,32 +1617,22 @@ daemon_attach(struct daemon *d, int fd)
 static void
 listen_ports_privileged(const struct config *cfg)
 {
-	unsigned start = 1024;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	unsigned start = plat_unprivileged_port_start();
 
-	if (f != NULL) {
-		if (fscanf(f, "%u", &start) != 1)
-			start = 1024;
-		fclose(f);
-	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		char name[64];
 
 		if (cfg->listen_tcp[i].port < start)
 			continue;
 		fatalx("listen-tcp %s: port %u is not privileged "
-		    "(net.ipv4.ip_unprivileged_port_start is %u): while dnsfence is not listening "
+		    "(%s is %u): while dnsfence is not listening "
 		    "there any local user could bind it and read every user's TCP DNS; use a port "
 		    "below %u (the default is 54)",
 		    config_endpoint_str(&cfg->listen_tcp[i], name, sizeof(name)),
-		    cfg->listen_tcp[i].port, start, start);
+		    cfg->listen_tcp[i].port, plat_unprivileged_port_knob(), start, start);
 	}
 }
 
-/*
- * socks-owner: resolve the user now (no passwd file in the chroot) and open sock_diag, which
- * must work: without it no SOCKS port could be trusted.
- */
 /*
  * sock_diag, for the owners of TCP clients (isolation) and of the SOCKS port (socks-owner,
  * which cannot work without it); socks-owner's user is resolved now: there is no passwd
@@ -1692,6 +1683,9 @@ gateway_listeners(const struct daemon *d, struct tcpserve_bind *gw)
 {
 	uint16_t port = d->cfg.nlisten > 0 ? d->cfg.listen_tcp[0].port : 54;
 	size_t n = 0;
+
+	if (!plat_serves_tcp())
+		return 0;	/* the rulesets block the clients' TCP/53 (pf/README) */
 
 	for (size_t g = 0; g < d->cfg.ngateway; g++) {
 		uint32_t ifindex = addrtab_ifindex(&d->addrs, d->cfg.gateway[g]);
@@ -1754,11 +1748,12 @@ daemon_open(struct daemon *d, const struct config *cfg)
 	if (d->addrs.overflow)
 		log_warnx("this host has more than max-local-addresses (%u) addresses: queries "
 		    "from the others are dropped as spoofed", d->cfg.max_local_addresses);
-	if (inject_open(&d->inj, d->cfg.mark, d->cfg.mark_forward, err, sizeof(err)) == -1)
-		fatalx("%s%s", err, errno == EPERM ? " (dnsfence must start as root)" : "");
 	if ((d->cap = capture_open(capture_point(&d->cfg), d->cfg.rcvbuf, d->cfg.queue_maxlen,
 	    d->cfg.batch, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (inject_open(&d->inj, d->cap, d->cfg.mark, d->cfg.mark_forward, err,
+	    sizeof(err)) == -1)
+		fatalx("%s%s", err, errno == EPERM ? " (dnsfence must start as root)" : "");
 	policy_init(&d->pol, &d->cfg);
 	ngw = gateway_listeners(d, gw);
 	if (tcpserve_open(&d->ts, &d->cfg, gw, ngw, &d->st, d->loop, &tops, d, err,

@@ -29,9 +29,12 @@ raw_open(int family, uint32_t mark)
 }
 
 int
-inject_open(struct inject *in, uint32_t mark, uint32_t mark_forward, char *err, size_t errlen)
+inject_open(struct inject *in, struct capture *cap, uint32_t mark, uint32_t mark_forward,
+    char *err, size_t errlen)
 {
 	const uint32_t marks[INJECT_NPATHS] = { mark, mark_forward };
+
+	in->cap = cap;	/* unused: NFQUEUE cannot send */
 
 	for (int p = 0; p < INJECT_NPATHS; p++)
 		in->fd4[p] = in->fd6[p] = -1;
@@ -50,17 +53,6 @@ inject_open(struct inject *in, uint32_t mark, uint32_t mark_forward, char *err, 
 			return -1;
 		}
 	}
-	return 0;
-}
-
-int
-inject_setmark(struct inject *in, enum inject_path p, uint32_t mark)
-{
-	if (setsockopt(in->fd4[p], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1)
-		return -1;
-	if (in->fd6[p] != -1 &&
-	    setsockopt(in->fd6[p], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1)
-		return -1;
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /*
- * inject.h: send a built IP+UDP reply through a raw socket carrying our mark. Two marks,
- * two pairs of sockets: replies to processes on this host (mark; the rulesets let them out
- * through lo only) and replies to forwarded clients (mark-forward; sent out of the
- * interface their query came in on, which the rulesets allow off lo).
+ * inject.h: send a built IP+UDP reply to the client. Linux (inject.c): a raw socket carrying
+ * our mark. Two marks, two pairs of sockets: replies to processes on this host (mark; the
+ * rulesets let them out through lo only) and replies to forwarded clients (mark-forward;
+ * sent out of the interface their query came in on, which the rulesets allow off lo).
+ * OpenBSD and FreeBSD (inject_divert.c): back through the divert socket the query came from
+ * (capture_inject), which needs no raw socket and no mark; nothing is batched there.
  */
 #ifndef DNSFENCE_INJECT_H
 #define DNSFENCE_INJECT_H
@@ -39,7 +41,10 @@ struct inject_queue {
 	struct iovec	 iov[INJECT_BATCH];
 };
 
+struct capture;
+
 struct inject {
+	struct capture		*cap;	/* the BSDs: replies go back through it */
 	int			 fd4[INJECT_NPATHS];
 	int			 fd6[INJECT_NPATHS];
 	struct inject_queue	*q;	/* [path * 2 + (v6)], NULL: every reply sent at once */
@@ -47,9 +52,9 @@ struct inject {
 	uint64_t		 batched;	/* replies they carried */
 };
 
-int	inject_open(struct inject *, uint32_t mark, uint32_t mark_forward, char *err,
-	    size_t errlen);
-int	inject_setmark(struct inject *, enum inject_path, uint32_t mark);
+/* cap: the capture already open (the BSDs write replies through it; Linux does not). */
+int	inject_open(struct inject *, struct capture *cap, uint32_t mark, uint32_t mark_forward,
+	    char *err, size_t errlen);
 /*
  * dst is the packet's destination (4 or 16 bytes). INJECT_LOCAL: ifindex scopes a
  * link-local destination. INJECT_FORWARD: the packet leaves by interface ifindex, whatever

@@ -12,11 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/prctl.h>
 #include <signal.h>
 
+#include "capture.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -24,6 +23,7 @@
 #include "notify.h"
 #include "auditp.h"
 #include "parent.h"
+#include "plat.h"
 #include "privs.h"
 
 #ifndef DNSFENCE_VERSION
@@ -169,16 +169,16 @@ main(int argc, char *argv[])
 		return ctl_stats(cfg.control_socket, stdout);
 	log_init(1, verbose);
 	if (geteuid() != 0)
-		fatalx("must be started as root: it binds NFQUEUE %u and opens raw sockets",
-		    cfg.queue);
+		fatalx("must be started as root: it binds %s %u and drops to user %s",
+		    capture_kind(), capture_point(&cfg), cfg.user);
 	privs_prepare(&cfg, &pv);	/* the user exists, the chroot is safe */
 	/* The audit log, the parent's: opened now, so that an error shows where it was run. */
 	{
 		uint8_t key[16];
 		char aerr[512];
 
-		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
-			fatal("getrandom");
+		if (getentropy(key, sizeof(key)) == -1)
+			fatal("getentropy");
 		if (auditp_open(&audit, &cfg, key, aerr, sizeof(aerr)) == -1)
 			fatalx("%s", aerr);
 		explicit_bzero(key, sizeof(key));
@@ -190,8 +190,8 @@ main(int argc, char *argv[])
 		/* room for the worker's audit batches while the parent waits on a slow disk */
 		int sz = 4 << 20;
 
-		(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
-		(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+		(void)plat_sockbuf_force(sv[1], SO_SNDBUF, sz);
+		(void)plat_sockbuf_force(sv[0], SO_RCVBUF, sz);
 	}
 	if (!foreground) {
 		if (daemon(0, 0) == -1)

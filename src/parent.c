@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify.h"
 #include "parent.h"
+#include "plat.h"
 
 #define QUIT_WAIT_MS	10000	/* after QUIT, how long the worker may take before SIGKILL */
 #define RL_BAD_MS	1000	/* at most one warning about bad messages a second */
@@ -189,14 +190,13 @@ ctl_accept(struct parent *p, struct ctl *c)
 	int fd;
 
 	while ((fd = accept4(p->ctl, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
-		struct ucred uc;
-		socklen_t ul = sizeof(uc);
+		uint32_t uid;
 		static const char notroot[] = "error: the counters are root's only\n";
 		static const char busy[] = "error: busy, try again\n";
 		static const char dead[] = "error: the worker is not running\n";
 		uint8_t msg[IMSG_HDRLEN];
 
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) == -1 || uc.uid != 0) {
+		if (plat_peer_uid(fd, &uid) == -1 || uid != 0) {
 			c->refused++;
 			ctl_write(fd, notroot, sizeof(notroot) - 1);
 			continue;

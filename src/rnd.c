@@ -1,7 +1,7 @@
-/* rnd.c: getrandom() pool; never rand(). A failing kernel RNG is fatal. */
-#include <sys/random.h>
-#include <errno.h>
+/* rnd.c: a pool filled by getentropy() (getrandom(2) on Linux); never rand(). A failing kernel
+ * RNG is fatal. */
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "rnd.h"
@@ -11,14 +11,13 @@ refill(struct rnd *r)
 {
 	size_t got = 0;
 
+	/* getentropy gives at most 256 bytes a call, and never a short read */
 	while (got < RND_POOL) {
-		ssize_t n = getrandom(r->pool + got, RND_POOL - got, 0);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("getrandom");
-		}
-		got += (size_t)n;
+		size_t n = RND_POOL - got < 256 ? RND_POOL - got : 256;
+
+		if (getentropy(r->pool + got, n) == -1)
+			fatal("getentropy");
+		got += n;
 	}
 	r->left = RND_POOL;
 }

@@ -2,8 +2,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <linux/netfilter_ipv4.h>
-#include <linux/netfilter_ipv6/ip6_tables.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 #include "dns.h"
 #include "evl.h"
 #include "log.h"
+#include "plat.h"
 #include "sockio.h"
 #include "tcpserve.h"
 
@@ -69,14 +68,10 @@ listen_one(struct tcpserve *ts, const struct endpoint *ep, const char *ifname, u
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ep->family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	/* a gateway interface's address may still be tentative (IPv6 DAD): bind it anyway */
-	if (ifname != NULL)
-		(void)setsockopt(fd, ep->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		    ep->family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof(one));
-	if (ifname != NULL && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-	    (socklen_t)strlen(ifname)) == -1) {
-		snprintf(err, errlen, "gateway %s: listener %s: SO_BINDTODEVICE: %s", ifname, name,
-		    strerror(errno));
+	/* on the gateway interface only, even while its address is tentative (IPv6 DAD) */
+	if (ifname != NULL && plat_bind_device(fd, ep->family, ifname) == -1) {
+		snprintf(err, errlen, "gateway %s: listener %s: bind to the interface: %s", ifname,
+		    name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -215,8 +210,7 @@ tcpserve_accept(struct tcpserve *ts, uint32_t li, uint64_t now)
 		sa_to(&ss, &c->family, c->addr, &c->port);
 		c->ifindex = ts->lif[li];
 		/* The address the client meant, before REDIRECT rewrote it (for the logs). */
-		if (getsockopt(fd, c->family == AF_INET6 ? SOL_IPV6 : SOL_IP,
-		    c->family == AF_INET6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST, &od, &ol) == 0) {
+		if (plat_original_dst(fd, c->family, &od, &ol) == 0) {
 			int f;
 			sa_to(&od, &f, c->orig, &c->orig_port);
 		} else if (getsockname(fd, (struct sockaddr *)&od, &ol) == 0) {

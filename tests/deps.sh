@@ -3,7 +3,7 @@
 set -e
 PKGS="gcc make pkg-config debhelper dpkg-dev lintian fakeroot libnetfilter-queue-dev libmnl-dev libseccomp-dev libcap-dev clang bats unbound microsocks
       dnsutils knot-dnsutils tcpdump dnsperf iptables iproute2 iputils-ping python3 procps
-      tor nftables gdb chromium jq"
+      tor nftables gdb chromium jq bmake"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
