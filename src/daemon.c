@@ -1654,7 +1654,8 @@ socks_owner_open(struct daemon *d)
 		if (strcmp(cfg->socks_owner, "any") != 0)
 			fatalx("%s: socks-owner needs it to check who holds the SOCKS port (or set "
 			    "socks-owner any)", err);
-		log_warnx("%s: TCP clients are not told apart by user", err);
+		if (plat_serves_tcp())
+			log_warnx("%s: TCP clients are not told apart by user", err);
 	}
 	if (strcmp(cfg->socks_owner, "any") == 0)
 		return;

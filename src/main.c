@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>	/* FreeBSD: explicit_bzero */
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -79,10 +80,7 @@ main(int argc, char *argv[])
 	pid_t pid;
 
 	/* Nothing inherited beyond stdin, stdout and stderr reaches the worker. */
-	if (close_range(3, ~0u, 0) == -1 && errno != ENOSYS) {
-		perror("dnsfence: close_range");
-		return 1;
-	}
+	closefrom(3);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -52,7 +52,7 @@ kq() {
 	run ws "$DF_PYTHON" "$KERNEL" "$@"
 }
 
-@test "Makefile.bsd with bmake, -Werror: daemon, archive and unit tests for OpenBSD and FreeBSD; the unit tests pass" {
+@test "Makefile.bsd with bmake, -Werror: daemon, archive and unit tests for OpenBSD and FreeBSD; the unit tests pass; only calls both BSDs have" {
 	local os out
 	for os in OpenBSD FreeBSD; do
 		run "$BUILD" "$os" "$DF_TMP/bsd-check-$os" all check
@@ -63,6 +63,9 @@ kq() {
 		# every suite ran and none failed
 		[[ $(grep -c '^== ' <<<"$out") -ge 17 ]] || fail "$os: fewer than 17 unit suites ran"
 		! grep -q '^not ok' <<<"$out" || fail "$os: a unit test failed"
+		# no C library call the BSDs lack (tests/bsd/libc.allow)
+		run "$BATS_TEST_DIRNAME/../bsd/libc-check.sh" "$DF_TMP/bsd-check-$os"
+		[[ $status -eq 0 ]] || fail "$os: calls outside tests/bsd/libc.allow"
 	done
 	# the FreeBSD build has FreeBSD's privilege file, the OpenBSD one OpenBSD's
 	[[ -f $DF_TMP/bsd-check-FreeBSD/privs_freebsd.o && ! -f $DF_TMP/bsd-check-FreeBSD/privs_openbsd.o ]] ||
