@@ -343,7 +343,8 @@ capture_open(uint16_t port, uint32_t rcvbuf, uint32_t maxlen, uint32_t batch, ch
 	int fd4, fd6 = -1;
 
 	(void)maxlen;
-#ifdef __FreeBSD__
+	/* tests/bsd/build.sh FreeBSD picks FreeBSD's socket on Linux, which defines neither */
+#if defined(__FreeBSD__) || defined(DNSFENCE_DIVERT_COMPAT_FREEBSD)
 	flavor = DIVERT_FREEBSD;
 	if ((fd4 = divert_socket(PF_DIVERT, AF_INET, 0, port, err, errlen)) == -1)
 		return NULL;

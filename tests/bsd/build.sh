@@ -13,6 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 command -v bmake >/dev/null || { echo "build.sh: bmake is not installed (apt-get install bmake)" >&2; exit 1; }
 compat="-DDNSFENCE_DIVERT_COMPAT -DDNSFENCE_KQUEUE_COMPAT -DDNSFENCE_RTSOCK_COMPAT"
+# A Linux compiler defines neither __OpenBSD__ nor __FreeBSD__: the divert backend is told
+# which socket to open (FreeBSD's one PF_DIVERT socket, or OpenBSD's two).
+[ "$os" = FreeBSD ] && compat="$compat -DDNSFENCE_DIVERT_COMPAT_FREEBSD"
 exec bmake -f Makefile.bsd OS="$os" B="$b" CI=true \
     CFLAGS="-O2 -g -D_GNU_SOURCE $compat -Itests/bsd -Itests/bsd/shim -include tests/bsd/shim/bsd_shim.h" \
     "${@:-all}"

@@ -5,6 +5,7 @@ AF_UNIX ones: each datagram is a struct sockaddr_storage (the divert address) th
 packet. Run it in the daemon's network namespace (abstract names are per namespace).
 
   divertkernel.py query PORT SRC SPORT DST NAME TYPE [--timeout S]
+                  [--flavor openbsd|freebsd --ifname IF]
       Write an outbound UDP query SRC:SPORT -> DST:53 (address unspecified, as divert(4) gives
       outbound packets) to the daemon's socket for SRC's family, and read what it writes back.
       Checks the reply as a receiving stack would: the divert address is SRC (inbound, to the
@@ -12,6 +13,10 @@ packet. Run it in the daemon's network namespace (abstract names are per namespa
       addresses and ports swapped, a response to our ID and question. Prints one line
       "rcode=N tc=N answers=A,B,..."; exit 0 when valid, 2 when nothing came back, 3 when
       what came back is not such a reply (the query itself written back, a bad checksum...).
+      --flavor freebsd: FreeBSD's one socket for both families (its name says 4), the IPv4
+      query's header checksum left invalid (0, as FreeBSD hands outbound packets), and the
+      reply's address a sockaddr_in: SRC for IPv4, 127.0.0.1 for IPv6, with IF, the interface
+      holding SRC, in sin_zero (empty when IF has 8 or more bytes: it does not fit).
   divertkernel.py send PORT KIND [--timeout S]
       Write a packet the daemon must drop: KIND is other-port (UDP to 123), garbage (not an IP
       packet), short (an IPv4 header cut short) or spoofed (a query from 203.0.113.9, which
@@ -54,7 +59,8 @@ def divert_addr(addr):
 def parse_divert_addr(ss):
     fam = struct.unpack("=H", ss[:2])[0]
     if fam == socket.AF_INET:
-        return str(ipaddress.IPv4Address(ss[4:8]))
+        zero = ss[8:16].split(b"\0")[0].decode("ascii", "replace")
+        return str(ipaddress.IPv4Address(ss[4:8])) + ("%" + zero if zero else "")
     if fam == socket.AF_INET6:
         return str(ipaddress.IPv6Address(ss[8:24]))
     return "family%d" % fam
@@ -69,7 +75,7 @@ def csum(data):
     return s
 
 
-def udp_packet(src, sport, dst, dport, payload):
+def udp_packet(src, sport, dst, dport, payload, bad_ip_csum=False):
     s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
     ulen = 8 + len(payload)
     udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
@@ -82,7 +88,8 @@ def udp_packet(src, sport, dst, dport, payload):
     if s.version == 4:
         hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0x1234, 0, 64, 17, 0, s.packed,
                           d.packed)
-        hdr = hdr[:10] + struct.pack("!H", 0xFFFF - csum(hdr)) + hdr[12:]
+        if not bad_ip_csum:
+            hdr = hdr[:10] + struct.pack("!H", 0xFFFF - csum(hdr)) + hdr[12:]
         return hdr + udp
     return struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, 64, s.packed, d.packed) + udp
 
@@ -148,22 +155,29 @@ def recv_one(k, timeout):
 
 def cmd_query(a):
     fam = 6 if ":" in a.src else 4
+    freebsd = a.flavor == "freebsd"
+    sock_fam = 4 if freebsd else fam  # FreeBSD: one socket, bound with a sockaddr_in
     qid = struct.unpack("!H", os.urandom(2))[0]
     q = dnsq.build_query(qid, a.name, a.type)
     question = (a.name.rstrip(".").lower() + ".", dnsq.TYPES[a.type.upper()], 1)
-    k = open_kernel(fam, a.port)
-    unspec = "::" if fam == 6 else "0.0.0.0"
-    k.sendto(divert_addr(unspec) + udp_packet(a.src, a.sport, a.dst, 53, q),
-             name("divert", fam, a.port))
+    k = open_kernel(sock_fam, a.port)
+    unspec = "::" if sock_fam == 6 else "0.0.0.0"
+    k.sendto(divert_addr(unspec) + udp_packet(a.src, a.sport, a.dst, 53, q, bad_ip_csum=freebsd),
+             name("divert", sock_fam, a.port))
     got = recv_one(k, a.timeout)
     if got is None:
         print("no reply within %gs" % a.timeout)
         return 2
     ss, pkt = got[:SS_LEN], got[SS_LEN:]
     where = parse_divert_addr(ss)
-    if ipaddress.ip_address(where) != ipaddress.ip_address(a.src):
+    if freebsd:
+        ifname = a.ifname if a.ifname and len(a.ifname) < 8 else ""
+        want = (a.src if fam == 4 else "127.0.0.1") + ("%" + ifname if ifname else "")
+    else:
+        want = str(ipaddress.ip_address(a.src))
+    if where != want:
         print("written back with divert address %s, wanted %s (inbound to the asker)" %
-              (where, a.src))
+              (where, want))
         return 3
     why, r = check_reply(pkt, a.src, a.sport, a.dst, qid, question)
     if why:
@@ -220,6 +234,8 @@ def main():
     q.add_argument("name")
     q.add_argument("type")
     q.add_argument("--timeout", type=float, default=10)
+    q.add_argument("--flavor", choices=("openbsd", "freebsd"), default="openbsd")
+    q.add_argument("--ifname", default="")
     s = sub.add_parser("send")
     s.add_argument("port", type=int)
     s.add_argument("kind")

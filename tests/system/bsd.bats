@@ -11,25 +11,14 @@
 
 load ../lib/netns
 load helpers
+load bsd-helpers
 
 # shellcheck disable=SC2034 # read by bats: the tests share one daemon and run in order
 BATS_NO_PARALLELIZE_WITHIN_FILE=true
-
-KERNEL=$BATS_TEST_DIRNAME/../bsd/divertkernel.py
-BUILD=$BATS_TEST_DIRNAME/../bsd/build.sh
-PORT=700
+PORT=$BSD_PORT
 
 setup_file() {
-	df_setup_file_common
-	command -v bmake >/dev/null || skip "bmake is not installed (make deps installs it)"
-	"$BUILD" OpenBSD "$DF_TMP/bsd-openbsd" dnsfence >"$DF_TMP/bsd-build.log" 2>&1 || {
-		tail -n 30 "$DF_TMP/bsd-build.log" >&2
-		return 1
-	}
-	export DNSFENCE=$DF_TMP/bsd-openbsd/dnsfence
-	# the divert sockets' names, and the kernel's: this run's own
-	export DNSFENCE_DIVERT_COMPAT_TAG=$DF_ID
-	DF_CONF_EXTRA="divert-port $PORT" dnsfence_start
+	bsd_setup_file OpenBSD
 }
 
 teardown_file() {
@@ -37,25 +26,17 @@ teardown_file() {
 }
 
 setup() {
-	df_alive dnsfence || {
-		topo_dump_logs >&2
-		fail "dnsfence (the BSD build) is not running (it died during an earlier test)"
-	}
+	bsd_setup
 }
 
 teardown() {
 	df_teardown_common
 }
 
-# kq ARGS: divertkernel.py in ws.
-kq() {
-	run ws "$DF_PYTHON" "$KERNEL" "$@"
-}
-
 @test "Makefile.bsd with bmake, -Werror: daemon, archive and unit tests for OpenBSD and FreeBSD; the unit tests pass; only calls both BSDs have" {
 	local os out
 	for os in OpenBSD FreeBSD; do
-		run "$BUILD" "$os" "$DF_TMP/bsd-check-$os" all check
+		run "$BSD_BUILD" "$os" "$DF_TMP/bsd-check-$os" all check
 		out=$output
 		[[ $status -eq 0 ]] || fail "$os: build or unit tests failed"
 		[[ -x $DF_TMP/bsd-check-$os/dnsfence ]] || fail "$os: no daemon built"
@@ -142,25 +123,8 @@ kq() {
 }
 
 @test "fail closed: the worker killed, both divert ports are released (a BSD kernel then drops what pf diverts)" {
-	local w i
-	kq bound "$PORT" 4
-	[[ $status -eq 0 ]] || fail "no IPv4 divert socket bound while running"
-	kq bound "$PORT" 6
-	[[ $status -eq 0 ]] || fail "no IPv6 divert socket bound while running"
-	w=$(dnsfence_worker_pid) || fail "no worker"
-	kill -KILL "$w"
-	for ((i = 0; i < 50; i++)); do
-		df_alive dnsfence || break
-		sleep 0.1
-	done
-	! df_alive dnsfence || fail "the parent outlived its worker"
-	kq bound "$PORT" 4
-	[[ $status -eq 1 ]] || fail "the IPv4 divert port is still bound"
-	kq bound "$PORT" 6
-	[[ $status -eq 1 ]] || fail "the IPv6 divert port is still bound"
-	df_stop dnsfence
+	bsd_kill_worker_released 4 6
 	# started again, it answers again
-	DF_CONF_EXTRA="divert-port $PORT" dnsfence_start
 	kq query "$PORT" "$DF_WS4" 40031 "$DF_NET4" a.test A
 	[[ $status -eq 0 ]] || fail "no answer after the restart"
 }
