@@ -4,7 +4,6 @@
  * chrooted, seccomp) and the privileged parent (configuration, logs, signals). See
  * docs/security.md.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
